@@ -1,0 +1,80 @@
+"""Compliance rules over a valid declaration.
+
+A rule has a stable id (`TROTH1nn`), a severity, a one-line summary, a longer
+explanation citing the obligation behind it, and a check that yields
+`(path, message)` pairs. Rules are defined in `_rules_*.py` modules and
+registered with `@rule(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from troth._errors import Problem
+
+if TYPE_CHECKING:
+    from troth.declaration._declaration import Declaration
+    from troth.declaration._loader import LoadedDeclaration
+
+__all__ = ["RULES", "Finding", "Rule", "rule", "run"]
+
+#: (path into the declaration, message)
+Finding = tuple[tuple[str | int, ...], str]
+Check = Callable[["Declaration"], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str  # "error" | "warning" | "info"
+    summary: str
+    explanation: str
+    check: Check
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, severity: str, summary: str, explanation: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        if id in RULES:
+            raise RuntimeError(f"rule {id} registered twice")
+        RULES[id] = Rule(id, severity, summary, explanation.strip(), check)
+        return check
+
+    return register
+
+
+def _load_rules() -> None:
+    import importlib
+    import pkgutil
+
+    import troth.declaration as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("_rules"):
+            importlib.import_module(f"troth.declaration.{info.name}")
+
+
+def run(loaded: LoadedDeclaration, *, only: set[str] | None = None) -> list[Problem]:
+    """Every finding of every rule (or of `only`), sorted by location."""
+    from troth.declaration._loader import format_path
+
+    _load_rules()
+    problems: list[Problem] = []
+    for current in RULES.values():
+        if only is not None and current.id not in only:
+            continue
+        for path, message in current.check(loaded.declaration):
+            problems.append(
+                Problem(
+                    location=loaded.where(*path),
+                    path=format_path(path),
+                    message=message,
+                    code=current.id,
+                    severity=current.severity,
+                )
+            )
+    return sorted(problems, key=lambda p: (p.location, p.code))
