@@ -1,13 +1,13 @@
 """The declaration: a site's privacy promises as one typed, immutable object.
 
-    from troth.declaration import load
-    declaration = load("troth.yaml")   # raises DeclarationError with file:line:col
+from troth.declaration import load
+declaration = load("troth.yaml")   # raises DeclarationError with file:line:col
 """
 
 from troth.declaration._datasets import Collection, Dataset, DatasetField
 from troth.declaration._declaration import Declaration
 from troth.declaration._jurisdictions import JURISDICTIONS, RIGHTS, Jurisdiction
-from troth.declaration._loader import LoadedDeclaration, load, load_text
+from troth.declaration._loader import LoadedDeclaration, load, load_text, read, read_text
 from troth.declaration._sections import (
     LAWFUL_BASES,
     Cookie,
@@ -42,4 +42,6 @@ __all__ = [
     "load",
     "load_text",
     "parse_duration",
+    "read",
+    "read_text",
 ]

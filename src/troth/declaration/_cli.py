@@ -35,9 +35,9 @@ def _print_problems(problems: list[Problem], fmt: str) -> None:
 
 
 def check(
-    file: Annotated[Path, typer.Argument(help="the declaration (a file, or a folder with troth.yaml)")] = Path(
-        "troth.yaml"
-    ),
+    file: Annotated[
+        Path, typer.Argument(help="the declaration (a file, or a folder with troth.yaml)")
+    ] = Path("troth.yaml"),
     strict: Annotated[bool, typer.Option("--strict", help="treat warnings as errors")] = False,
     fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     explain: Annotated[str | None, typer.Option("--explain", help="explain a rule, e.g. TROTH101")] = None,

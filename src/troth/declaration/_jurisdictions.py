@@ -55,38 +55,81 @@ _GDPR_RIGHTS = (
     "contest_automated_decision",
     "complaint",
 )
-_US_STATE_RIGHTS = ("access", "portability", "rectification", "erasure", "opt_out_sale_share", "non_discrimination")
+_US_STATE_RIGHTS = (
+    "access",
+    "portability",
+    "rectification",
+    "erasure",
+    "opt_out_sale_share",
+    "non_discrimination",
+)
 
 JURISDICTIONS: dict[str, Jurisdiction] = {
     j.id: j
     for j in (
         Jurisdiction(
-            "gdpr", "EU/EEA (GDPR)", _GDPR_RIGHTS, 30, 60, deadline_in_months=1, extension_in_months=2,
+            "gdpr",
+            "EU/EEA (GDPR)",
+            _GDPR_RIGHTS,
+            30,
+            60,
+            deadline_in_months=1,
+            extension_in_months=2,
             default_min_age=16,
         ),
         Jurisdiction(
-            "uk_gdpr", "United Kingdom (UK GDPR)", _GDPR_RIGHTS, 30, 60, deadline_in_months=1,
-            extension_in_months=2, regions=("GB",),
+            "uk_gdpr",
+            "United Kingdom (UK GDPR)",
+            _GDPR_RIGHTS,
+            30,
+            60,
+            deadline_in_months=1,
+            extension_in_months=2,
+            regions=("GB",),
         ),
         Jurisdiction(
-            "swiss_fadp", "Switzerland (FADP)", ("access", "portability", "rectification", "erasure", "objection"),
-            30, 30, regions=("CH",),
+            "swiss_fadp",
+            "Switzerland (FADP)",
+            ("access", "portability", "rectification", "erasure", "objection"),
+            30,
+            30,
+            regions=("CH",),
         ),
         Jurisdiction(
-            "ccpa", "California (CCPA/CPRA)", (*_US_STATE_RIGHTS, "limit_sensitive"), 45, 45,
-            acknowledge_business_days=10, regions=("US-CA",),
+            "ccpa",
+            "California (CCPA/CPRA)",
+            (*_US_STATE_RIGHTS, "limit_sensitive"),
+            45,
+            45,
+            acknowledge_business_days=10,
+            regions=("US-CA",),
         ),
         Jurisdiction("vcdpa", "Virginia (VCDPA)", _US_STATE_RIGHTS, 45, 45, regions=("US-VA",)),
         Jurisdiction("cpa", "Colorado (CPA)", _US_STATE_RIGHTS, 45, 45, regions=("US-CO",)),
         Jurisdiction("ctdpa", "Connecticut (CTDPA)", _US_STATE_RIGHTS, 45, 45, regions=("US-CT",)),
         Jurisdiction(
-            "pipeda", "Canada (PIPEDA)", ("access", "rectification", "withdraw_consent", "complaint"), 30, 30,
+            "pipeda",
+            "Canada (PIPEDA)",
+            ("access", "rectification", "withdraw_consent", "complaint"),
+            30,
+            30,
             regions=("CA",),
         ),
         Jurisdiction(
-            "lgpd", "Brazil (LGPD)",
-            ("access", "portability", "rectification", "erasure", "objection", "withdraw_consent", "complaint"),
-            15, 0, regions=("BR",),
+            "lgpd",
+            "Brazil (LGPD)",
+            (
+                "access",
+                "portability",
+                "rectification",
+                "erasure",
+                "objection",
+                "withdraw_consent",
+                "complaint",
+            ),
+            15,
+            0,
+            regions=("BR",),
         ),
     )
 }

@@ -109,18 +109,35 @@ def _resolve_includes(tree: Located, base_dir: Path | None, seen: tuple[Path, ..
             problems.append(Problem(item.location, "include", "`include` takes file names", code="TROTH006"))
             continue
         if base_dir is None:
-            problems.append(Problem(item.location, "include", "`include` needs a declaration read from a file", code="TROTH006"))
+            problems.append(
+                Problem(
+                    item.location,
+                    "include",
+                    "`include` needs a declaration read from a file",
+                    code="TROTH006",
+                )
+            )
             continue
         target = (base_dir / item.value).resolve()
         if target in seen or len(seen) > _MAX_INCLUDE_DEPTH:
-            problems.append(Problem(item.location, "include", f"`{item.value}` includes itself", code="TROTH006"))
+            problems.append(
+                Problem(item.location, "include", f"`{item.value}` includes itself", code="TROTH006")
+            )
             continue
         if not target.is_file():
             problems.append(
-                Problem(item.location, "include", f"included file `{item.value}` not found", hint=f"looked at {target}", code="TROTH006")
+                Problem(
+                    item.location,
+                    "include",
+                    f"included file `{item.value}` not found",
+                    hint=f"looked at {target}",
+                    code="TROTH006",
+                )
             )
             continue
-        sub = compose_file(target, display=str(Path(item.value) if not Path(item.value).is_absolute() else target))
+        sub = compose_file(
+            target, display=str(Path(item.value) if not Path(item.value).is_absolute() else target)
+        )
         sub = _resolve_includes(sub, target.parent, (*seen, target))
         _merge(tree, sub, problems, ())
     if problems:
@@ -157,21 +174,27 @@ def _inner_model(annotation: Any) -> Any:
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
     """Drop pydantic's internal markers (union member names, validator names) from a loc."""
     out: list[str | int] = []
-    node = data
+    node: Any = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
+        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             out.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node and not any(c in part for c in "[]-"):
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part not in node
+            and not any(c in part for c in "[]-")
+        ):
             out.append(part)  # a missing or unknown key: keep it, it names the problem
             node = None
     return tuple(out)
 
 
-def _problems_from_validation(exc: ValidationError, data: Any, locations: dict[Path_, Location], source: str) -> list[Problem]:
+def _problems_from_validation(
+    exc: ValidationError, data: Any, locations: dict[Path_, Location], source: str
+) -> list[Problem]:
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
         loc = _clean_loc(error["loc"], data)
@@ -191,13 +214,20 @@ def _problems_from_validation(exc: ValidationError, data: Any, locations: dict[P
             problems.append(Problem(where, format_path(loc), message, code=code))
             continue
         elif kind == "literal_error":
-            expected = [o.strip().strip("'") for o in str(error.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")]
+            expected = [
+                o.strip().strip("'")
+                for o in str(error.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")
+            ]
             expected = [o for o in expected if o]
             message = f"`{error['input']}` is not allowed here"
-            hint = suggest(error["input"], expected) or "expected one of: " + ", ".join(f"`{o}`" for o in expected)
+            hint = suggest(error["input"], expected) or "expected one of: " + ", ".join(
+                f"`{o}`" for o in expected
+            )
         elif message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
-        problems.append(Problem(nearest(locations, loc, source), format_path(loc), message, hint=hint, code=code))
+        problems.append(
+            Problem(nearest(locations, loc, source), format_path(loc), message, hint=hint, code=code)
+        )
     return sorted(problems, key=lambda p: p.location)
 
 

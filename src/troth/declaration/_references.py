@@ -32,7 +32,14 @@ class _Checker:
         self._format = format_path
         self._suggest = suggest
 
-    def unknown(self, path: tuple[str | int, ...], kind: str, value: str, options: Iterable[str], code: str = "TROTH004") -> None:
+    def unknown(
+        self,
+        path: tuple[str | int, ...],
+        kind: str,
+        value: str,
+        options: Iterable[str],
+        code: str = "TROTH004",
+    ) -> None:
         options = list(options)
         self.problems.append(
             Problem(
@@ -44,7 +51,9 @@ class _Checker:
             )
         )
 
-    def refs(self, path: tuple[str | int, ...], kind: str, values: Iterable[str], valid: Iterable[str]) -> None:
+    def refs(
+        self, path: tuple[str | int, ...], kind: str, values: Iterable[str], valid: Iterable[str]
+    ) -> None:
         valid_set = set(valid)
         for index, value in enumerate(values):
             if value not in valid_set:
@@ -61,19 +70,26 @@ class _Checker:
             if value in seen:
                 path = (section, index)
                 self.problems.append(
-                    Problem(self.loaded.where(*path), self._format(path), f"duplicate {what} `{value}`", hint="each must be unique", code="TROTH005")
+                    Problem(
+                        self.loaded.where(*path),
+                        self._format(path),
+                        f"duplicate {what} `{value}`",
+                        hint="each must be unique",
+                        code="TROTH005",
+                    )
                 )
             seen.add(value)
 
     def country(self, path: tuple[str | int, ...], code: str) -> None:
         if code not in COUNTRIES:
-            hint_options = COUNTRIES if len(code) == 2 else set()
+            hint_options: set[str] = set(COUNTRIES) if len(code) == 2 else set()
             self.problems.append(
                 Problem(
                     self.loaded.where(*path),
                     self._format(path),
                     f"`{code}` is not an ISO 3166-1 alpha-2 country code",
-                    hint=self._suggest(code.upper(), hint_options) or "use two capital letters, e.g. GB, DE, US",
+                    hint=self._suggest(code.upper(), hint_options)
+                    or "use two capital letters, e.g. GB, DE, US",
                     code="TROTH004",
                 )
             )
@@ -93,17 +109,34 @@ def check_references(loaded: LoadedDeclaration) -> list[Problem]:
     if org.supervisory_authority:
         c.country(("organization", "supervisory_authority", "country"), org.supervisory_authority.country)
     for i, rep in enumerate(org.representatives):
-        c.one(("organization", "representatives", i, "jurisdiction"), "jurisdiction", rep.jurisdiction, JURISDICTIONS)
+        c.one(
+            ("organization", "representatives", i, "jurisdiction"),
+            "jurisdiction",
+            rep.jurisdiction,
+            JURISDICTIONS,
+        )
 
     for i, custom in enumerate(d.data_categories):
-        path = ("data_categories", i, "id")
+        path: tuple[str | int, ...] = ("data_categories", i, "id")
         if not _CATEGORY_ID.match(custom.id):
             c.problems.append(
-                Problem(loaded.where(*path), c._format(path), f"`{custom.id}` is not a category id", hint="use dotted lower-case words, e.g. site.watch_history", code="TROTH004")
+                Problem(
+                    loaded.where(*path),
+                    c._format(path),
+                    f"`{custom.id}` is not a category id",
+                    hint="use dotted lower-case words, e.g. site.watch_history",
+                    code="TROTH004",
+                )
             )
         elif custom.id in BUILTIN_CATEGORIES:
             c.problems.append(
-                Problem(loaded.where(*path), c._format(path), f"`{custom.id}` is already a built-in category", hint="remove it, or choose another id", code="TROTH005")
+                Problem(
+                    loaded.where(*path),
+                    c._format(path),
+                    f"`{custom.id}` is already a built-in category",
+                    hint="remove it, or choose another id",
+                    code="TROTH005",
+                )
             )
     categories = set(d.categories)
     c.unique("data_categories", [x.id for x in d.data_categories])
@@ -121,7 +154,12 @@ def check_references(loaded: LoadedDeclaration) -> list[Problem]:
         c.refs(("purposes", i, "categories"), "data category", purpose.categories, categories)
         if subjects:
             c.refs(("purposes", i, "subjects"), "data subject", purpose.subjects, subjects)
-        c.one(("purposes", i, "consent_category"), "consent category", purpose.consent_category, COOKIE_CATEGORIES)
+        c.one(
+            ("purposes", i, "consent_category"),
+            "consent category",
+            purpose.consent_category,
+            COOKIE_CATEGORIES,
+        )
     for i, recipient in enumerate(d.recipients):
         c.refs(("recipients", i, "purposes"), "purpose", recipient.purposes, purposes)
         c.refs(("recipients", i, "categories"), "data category", recipient.categories, categories)
@@ -142,17 +180,29 @@ def check_references(loaded: LoadedDeclaration) -> list[Problem]:
     for jurisdiction, offer in rights.jurisdictions.items():
         path = ("rights", "jurisdictions", jurisdiction)
         if jurisdiction not in org.jurisdictions:
-            c.unknown(path, "jurisdiction (not in organization.jurisdictions)", jurisdiction, org.jurisdictions)
+            c.unknown(
+                path, "jurisdiction (not in organization.jurisdictions)", jurisdiction, org.jurisdictions
+            )
         c.refs((*path, "offered"), "right", offer.offered, RIGHTS)
     c.refs(("rights", "auto_approve"), "right", rights.auto_approve, RIGHTS)
     for i, language in enumerate(d.policy.languages):
         if not _LANGUAGE.match(language):
             c.unknown(("policy", "languages", i), "language tag", language, ["en", "de", "fr", "es", "en-GB"])
     for language in d.consent.texts:
-        c.one(("consent", "texts", language), "language (not in policy.languages)", language, d.policy.languages)
+        c.one(
+            ("consent", "texts", language), "language (not in policy.languages)", language, d.policy.languages
+        )
     for ds_index, dataset in enumerate(d.datasets):
         for col_index, collection in enumerate(dataset.collections):
             for f_index, fld in enumerate(collection.fields):
-                path = ("datasets", ds_index, "collections", col_index, "fields", f_index, "categories")
-                c.refs(path, "data category", fld.categories, categories)
+                fpath: tuple[str | int, ...] = (
+                    "datasets",
+                    ds_index,
+                    "collections",
+                    col_index,
+                    "fields",
+                    f_index,
+                    "categories",
+                )
+                c.refs(fpath, "data category", fld.categories, categories)
     return sorted(c.problems, key=lambda p: p.location)

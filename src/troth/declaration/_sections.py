@@ -97,7 +97,9 @@ class Purpose(Strict):
     name: str
     description: str = ""
     lawful_basis: LawfulBasis
-    legitimate_interest: str = Field("", description="the interest pursued, required for legitimate_interests")
+    legitimate_interest: str = Field(
+        "", description="the interest pursued, required for legitimate_interests"
+    )
     categories: list[str] = Field(min_length=1)
     subjects: list[str] = []
     sources: list[Source] = ["you"]
@@ -159,7 +161,9 @@ class Script(Strict):
     purpose: str = ""
 
 
-RetentionTrigger = Literal["collected", "last_activity", "account_closed", "contract_end", "consent_withdrawn"]
+RetentionTrigger = Literal[
+    "collected", "last_activity", "account_closed", "contract_end", "consent_withdrawn"
+]
 
 
 class RetentionRule(Strict):
@@ -167,7 +171,9 @@ class RetentionRule(Strict):
     categories: list[str] = []
     collections: list[str] = Field([], description="dataset.collection names this rule applies to")
     period: DurationField | None = None
-    until: Literal["erasure_request", "account_closed", "purpose_fulfilled", "consent_withdrawn"] | None = None
+    until: Literal["erasure_request", "account_closed", "purpose_fulfilled", "consent_withdrawn"] | None = (
+        None
+    )
     starts: RetentionTrigger = "collected"
     action: Literal["delete", "anonymize"] = "delete"
     reason: str = ""

@@ -20,7 +20,7 @@ __all__ = ["Located", "Path_", "compose_file", "compose_text", "flatten"]
 
 Path_ = tuple[str | int, ...]
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOLS = {"true": True, "false": False}
 _MAX_NODES = 200_000
 _MAX_BYTES = 5_000_000
@@ -52,7 +52,9 @@ class _Builder:
     def build(self, node: yaml.Node, active: frozenset[int] = frozenset()) -> Located:
         self.count += 1
         if self.count > _MAX_NODES:
-            raise DeclarationError([_problem(self.where(node.start_mark), "the file is too large to be a declaration")])
+            raise DeclarationError(
+                [_problem(self.where(node.start_mark), "the file is too large to be a declaration")]
+            )
         if id(node) in active:
             raise DeclarationError([_problem(self.where(node.start_mark), "a YAML alias refers to itself")])
         here = self.where(node.start_mark)
@@ -68,7 +70,9 @@ class _Builder:
         for key_node, value_node in node.value:
             key_where = self.where(key_node.start_mark)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(_problem(key_where, "YAML merge keys (`<<`) are not supported", hint="write the keys out"))
+                self.problems.append(
+                    _problem(key_where, "YAML merge keys (`<<`) are not supported", hint="write the keys out")
+                )
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(_problem(key_where, "a key must be a plain word, not a list or mapping"))
@@ -77,7 +81,11 @@ class _Builder:
             if key in out:
                 first = out[key].key_location
                 self.problems.append(
-                    _problem(key_where, f"duplicate key `{key}`", hint=f"it is already defined at line {first.line if first else '?'}")
+                    _problem(
+                        key_where,
+                        f"duplicate key `{key}`",
+                        hint=f"it is already defined at line {first.line if first else '?'}",
+                    )
                 )
                 continue
             item = self.build(value_node, active)
@@ -89,7 +97,11 @@ class _Builder:
         tag = node.tag
         raw = node.value
         if tag == "tag:yaml.org,2002:bool":
-            return _BOOLS.get(str(raw).lower(), raw) if str(raw) in {"true", "false", "True", "False", "TRUE", "FALSE"} else raw
+            return (
+                _BOOLS.get(str(raw).lower(), raw)
+                if str(raw) in {"true", "false", "True", "False", "TRUE", "FALSE"}
+                else raw
+            )
         if tag in {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}:
             return raw
         if tag in {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:null"}:
@@ -99,7 +111,9 @@ class _Builder:
                 return raw
         if tag == "tag:yaml.org,2002:str":
             return raw
-        self.problems.append(_problem(self.where(node.start_mark), f"unsupported YAML tag `{tag}`", hint="remove the tag"))
+        self.problems.append(
+            _problem(self.where(node.start_mark), f"unsupported YAML tag `{tag}`", hint="remove the tag")
+        )
         return raw
 
 
@@ -117,7 +131,15 @@ def compose_text(text: str, file: str) -> Located:
     except (yaml.YAMLError, ValueError) as exc:
         raise DeclarationError([_problem(Location(file), f"invalid YAML: {exc}")]) from None
     if node is None:
-        raise DeclarationError([_problem(Location(file, 1, 1), "the file is empty", hint="start from `troth init`")])
+        raise DeclarationError(
+            [
+                _problem(
+                    Location(file, 1, 1),
+                    "the file is empty",
+                    hint="copy one of the declarations under examples/ to start",
+                )
+            ]
+        )
     builder = _Builder(file)
     try:
         tree = builder.build(node)
@@ -126,7 +148,13 @@ def compose_text(text: str, file: str) -> Located:
     if builder.problems:
         raise DeclarationError(builder.problems)
     if not isinstance(tree.value, dict):
-        raise DeclarationError([_problem(tree.location, "a declaration must be a mapping of sections (organization:, purposes:, …)")])
+        raise DeclarationError(
+            [
+                _problem(
+                    tree.location, "a declaration must be a mapping of sections (organization:, purposes:, …)"
+                )
+            ]
+        )
     return tree
 
 
