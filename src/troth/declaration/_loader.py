@@ -180,7 +180,7 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
             out.append(part)
-            node = node[part]
+            node = node[part]  # type: ignore[index]
         elif (
             isinstance(node, dict)
             and isinstance(part, str)
