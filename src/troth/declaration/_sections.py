@@ -272,10 +272,16 @@ class AutomatedDecisions(Strict):
     decisions: list[AutomatedDecision] = []
 
 
+BreachChannel = Literal["email", "site_notice", "post", "phone"]
+
+
 class Security(Strict):
     measures: list[str] = []
     breach_notification_hours: int = Field(72, ge=1, le=720)
     notify_individuals: bool = True
+    breach_channels: list[BreachChannel] = Field(
+        ["email"], min_length=1, description="how affected people are told of a breach"
+    )
     statement: str = ""
 
 
@@ -293,7 +299,11 @@ class Policy(Strict):
     languages: list[str] = ["en"]
     sections: list[PolicySection] = []
     notify_changes_by_email: bool = False
+    notify_changes_on_site: bool = Field(False, description="a notice of change is shown on the site")
     notice_days_before_change: int = Field(0, ge=0, le=365)
+    accept_changes_to_continue: bool = Field(
+        False, description="people must accept a changed policy before they can go on using the site"
+    )
     summary: str = ""
 
 
