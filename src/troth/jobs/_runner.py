@@ -1,0 +1,307 @@
+"""The step runner: claim a step under a lease, run its handler, finish it exactly once.
+
+A step is a row in `job_step`. Any worker (the in-process one, or a Celery
+worker on another machine) runs a step the same way:
+
+1. **claim** — one UPDATE moves the step to `running` under a fresh lease
+   token, only if it is pending and due, or running with an expired lease; a
+   step two workers race for is claimed by exactly one;
+2. **run** — the handler does its (idempotent) work; a heartbeat renews the
+   lease while it runs, so a slow step is not stolen;
+3. **finish** — the handler writes its state change inside `context.finish()`,
+   and in the same transaction the step is marked done *only if the lease is
+   still ours*. A worker that lost its lease (it was paused, or presumed dead)
+   rolls back instead of finishing a second time.
+
+A killed worker leaves a running step with a lease that expires; the sweep
+finds it and dispatches it again. A lost message leaves a pending step that
+the sweep dispatches too. Handlers must therefore be safe to run again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from troth._errors import TrothError
+from troth.jobs._models import JobStep, StepState
+from troth.store import utcnow
+
+__all__ = [
+    "Dispatcher",
+    "LeaseLostError",
+    "StepContext",
+    "StepHandler",
+    "StepRegistry",
+    "enqueue",
+    "run_step",
+    "sweep",
+]
+
+log = logging.getLogger("troth.jobs")
+
+DEFAULT_LEASE = dt.timedelta(seconds=30)
+MAX_ATTEMPTS = 5
+#: a pending step not picked up this long after dispatch is dispatched again
+REDISPATCH_AFTER = dt.timedelta(seconds=30)
+
+
+class Dispatcher(Protocol):
+    """Hands step ids to whatever runs them (an in-process queue, or Celery)."""
+
+    def dispatch(self, step_ids: Iterable[int]) -> None: ...
+
+
+class LeaseLostError(TrothError):
+    """The step was taken over by another worker: this worker's result is discarded."""
+
+    code = "lease_lost"
+
+
+class StepHandler(Protocol):
+    def __call__(self, context: StepContext) -> None: ...
+
+
+#: called in its own transaction when a step has failed for the last time
+FailureHook = Callable[[Session, str, str], None]
+
+
+@dataclass
+class StepRegistry:
+    """Which handler runs which kind of step, and what to do when one fails for good."""
+
+    handlers: dict[str, StepHandler] = field(default_factory=dict)
+    on_failure: dict[str, FailureHook] = field(default_factory=dict)
+
+    def register(self, kind: str, handler: StepHandler, *, on_failure: FailureHook | None = None) -> None:
+        self.handlers[kind] = handler
+        if on_failure is not None:
+            self.on_failure[kind] = on_failure
+
+
+@dataclass
+class StepContext:
+    """What a handler sees: its step, the store, and `finish()` to commit its outcome."""
+
+    step_id: int
+    kind: str
+    subject: str
+    attempt: int
+    sessions: sessionmaker[Session]
+    dispatcher: Dispatcher | None
+    lease_owner: str
+    finished: bool = False
+
+    @contextmanager
+    def finish(self) -> Iterator[Session]:
+        """A transaction that commits the handler's outcome together with the step's completion."""
+        with self.sessions.begin() as session:
+            yield session
+            done = session.execute(
+                update(JobStep)
+                .where(
+                    JobStep.id == self.step_id,
+                    JobStep.state == StepState.RUNNING,
+                    JobStep.lease_owner == self.lease_owner,
+                )
+                .values(state=StepState.DONE, finished_at=utcnow(), lease_owner=None, error=None)
+            )
+            if getattr(done, "rowcount", 0) != 1:
+                raise LeaseLostError(f"step {self.kind}:{self.subject} was taken over by another worker")
+        self.finished = True
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    subject: str,
+    *,
+    dispatcher: Dispatcher | None,
+    run_after: dt.datetime | None = None,
+) -> JobStep:
+    """Add (or re-arm) the step `kind` for `subject`; it is dispatched once the transaction commits."""
+    step = session.scalars(select(JobStep).where(JobStep.kind == kind, JobStep.subject == subject)).first()
+    if step is None:
+        step = JobStep(kind=kind, subject=subject, state=StepState.PENDING, attempts=0)
+        session.add(step)
+    elif step.state in (StepState.DONE, StepState.FAILED):
+        step.state, step.attempts, step.error, step.finished_at = StepState.PENDING, 0, None, None
+    now = utcnow()
+    step.run_after = run_after or now
+    if dispatcher is not None and step.run_after <= now:
+        step.dispatched_at = now
+    session.flush()
+    if dispatcher is not None and step.run_after <= now:
+        _dispatch_after_commit(session, dispatcher, step.id)
+    return step
+
+
+def _dispatch_after_commit(session: Session, dispatcher: Dispatcher, step_id: int) -> None:
+    pending: list[int] | None = session.info.get("troth.jobs.pending")
+    if pending is None:
+        pending = session.info["troth.jobs.pending"] = []
+
+        def _send(committed: Session) -> None:
+            ids = committed.info.pop("troth.jobs.pending", [])
+            if ids:
+                dispatcher.dispatch(ids)
+
+        def _drop(rolled_back: Session, _transaction: object) -> None:
+            rolled_back.info.pop("troth.jobs.pending", None)
+
+        event.listen(session, "after_commit", _send, once=True)
+        event.listen(session, "after_soft_rollback", _drop, once=True)
+    pending.append(step_id)
+
+
+def _claim(sessions: sessionmaker[Session], step_id: int, lease: dt.timedelta) -> tuple[str, JobStep] | None:
+    owner = uuid.uuid4().hex
+    now = utcnow()
+    with sessions.begin() as session:
+        claimed = session.execute(
+            update(JobStep)
+            .where(
+                JobStep.id == step_id,
+                or_(
+                    (JobStep.state == StepState.PENDING) & (JobStep.run_after <= now),
+                    (JobStep.state == StepState.RUNNING) & (JobStep.lease_expires_at < now),
+                ),
+            )
+            .values(
+                state=StepState.RUNNING,
+                lease_owner=owner,
+                lease_expires_at=now + lease,
+                attempts=JobStep.attempts + 1,
+            )
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            return None
+        step = session.get(JobStep, step_id)
+        if step is None:  # deleted between the update and the read: nothing to run
+            return None
+        session.expunge(step)
+    return owner, step
+
+
+class _Heartbeat:
+    """Renews the lease while the handler runs, so a long step keeps its worker."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], step_id: int, owner: str, lease: dt.timedelta
+    ) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, args=(sessions, step_id, owner, lease), daemon=True, name="troth-lease"
+        )
+
+    def _beat(self, sessions: sessionmaker[Session], step_id: int, owner: str, lease: dt.timedelta) -> None:
+        while not self._stop.wait(lease.total_seconds() / 3):
+            with sessions.begin() as session:
+                session.execute(
+                    update(JobStep)
+                    .where(JobStep.id == step_id, JobStep.lease_owner == owner)
+                    .values(lease_expires_at=utcnow() + lease)
+                )
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_step(
+    sessions: sessionmaker[Session],
+    registry: StepRegistry,
+    step_id: int,
+    *,
+    dispatcher: Dispatcher | None = None,
+    lease: dt.timedelta = DEFAULT_LEASE,
+) -> bool:
+    """Run step `step_id` if it is ours to run; True when this call finished it."""
+    claim = _claim(sessions, step_id, lease)
+    if claim is None:
+        return False
+    owner, step = claim
+    handler = registry.handlers.get(step.kind)
+    context = StepContext(step.id, step.kind, step.subject, step.attempts, sessions, dispatcher, owner)
+    try:
+        if handler is None:
+            raise TrothError(f"no handler for steps of kind {step.kind!r} in this worker")
+        with _Heartbeat(sessions, step.id, owner, lease):
+            handler(context)
+        if not context.finished:
+            with context.finish():
+                pass
+    except LeaseLostError as exc:
+        log.warning("%s", exc)
+        return False
+    except Exception as exc:
+        _record_failure(sessions, registry, step, owner, exc)
+        return False
+    return True
+
+
+def _record_failure(
+    sessions: sessionmaker[Session], registry: StepRegistry, step: JobStep, owner: str, exc: Exception
+) -> None:
+    message = str(exc) if isinstance(exc, TrothError) else f"{type(exc).__name__}: {exc}"
+    final = step.attempts >= MAX_ATTEMPTS
+    log.warning("step %s:%s attempt %d failed: %s", step.kind, step.subject, step.attempts, message)
+    with sessions.begin() as session:
+        changed = session.execute(
+            update(JobStep)
+            .where(JobStep.id == step.id, JobStep.lease_owner == owner)
+            .values(
+                state=StepState.FAILED if final else StepState.PENDING,
+                lease_owner=None,
+                lease_expires_at=None,
+                error=message,
+                run_after=utcnow() + dt.timedelta(seconds=2**step.attempts),
+            )
+        )
+        hook = registry.on_failure.get(step.kind)
+        if final and hook is not None and getattr(changed, "rowcount", 0) == 1:
+            hook(session, step.subject, message)
+
+
+def sweep(sessions: sessionmaker[Session], dispatcher: Dispatcher, *, limit: int = 500) -> list[int]:
+    """Dispatch every step that is due and not running, or whose lease expired; returns their ids."""
+    now = utcnow()
+    with sessions.begin() as session:
+        due = list(
+            session.scalars(
+                select(JobStep.id)
+                .where(
+                    or_(
+                        (JobStep.state == StepState.PENDING)
+                        & (JobStep.run_after <= now)
+                        & or_(
+                            JobStep.dispatched_at.is_(None),
+                            JobStep.dispatched_at < now - REDISPATCH_AFTER,
+                            # a retry whose backoff has passed since its last dispatch
+                            JobStep.dispatched_at < JobStep.run_after,
+                        ),
+                        (JobStep.state == StepState.RUNNING) & (JobStep.lease_expires_at < now),
+                    )
+                )
+                .order_by(JobStep.run_after)
+                .limit(limit)
+            )
+        )
+        if due:
+            session.execute(update(JobStep).where(JobStep.id.in_(due)).values(dispatched_at=now))
+    if due:
+        dispatcher.dispatch(due)
+    return due
