@@ -31,6 +31,13 @@ def build_app(only: str | None = None) -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+
+    # A callback keeps `troth` a group even when only one command module is
+    # imported, so `troth check FILE` parses the same as with every command loaded.
+    @app.callback()
+    def _root() -> None:
+        """Privacy policy as code: one declaration, every promise kept."""
+
     modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     for name in modules:
         try:

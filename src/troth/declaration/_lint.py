@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from troth._errors import Problem
 
@@ -18,17 +18,20 @@ if TYPE_CHECKING:
     from troth.declaration._declaration import Declaration
     from troth.declaration._loader import LoadedDeclaration
 
-__all__ = ["RULES", "Finding", "Rule", "rule", "run"]
+__all__ = ["RULES", "Finding", "Rule", "all_rules", "eu_audience", "rule", "run", "sells_or_shares"]
 
 #: (path into the declaration, message)
 Finding = tuple[tuple[str | int, ...], str]
 Check = Callable[["Declaration"], Iterator[Finding]]
 
 
+Severity = Literal["error", "warning", "info"]
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: str  # "error" | "warning" | "info"
+    severity: Severity
     summary: str
     explanation: str
     check: Check
@@ -37,7 +40,7 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: str, summary: str, explanation: str) -> Callable[[Check], Check]:
+def rule(id: str, severity: Severity, summary: str, explanation: str) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         if id in RULES:
             raise RuntimeError(f"rule {id} registered twice")
@@ -47,24 +50,35 @@ def rule(id: str, severity: str, summary: str, explanation: str) -> Callable[[Ch
     return register
 
 
-def _load_rules() -> None:
+def all_rules() -> dict[str, Rule]:
+    """Every rule, by id in order, once each `_rules_*` module is imported."""
     import importlib
     import pkgutil
 
     import troth.declaration as package
 
     for info in pkgutil.iter_modules(package.__path__):
-        if info.name.startswith("_rules"):
+        if info.name.startswith("_rules_"):
             importlib.import_module(f"troth.declaration.{info.name}")
+    return dict(sorted(RULES.items()))
+
+
+def eu_audience(declaration: Declaration) -> bool:
+    """Whether the EU or UK GDPR (and with them the ePrivacy rules) apply."""
+    return bool({"gdpr", "uk_gdpr"} & declaration.jurisdictions)
+
+
+def sells_or_shares(declaration: Declaration) -> bool:
+    """Whether any purpose sells or shares personal information (CCPA sense)."""
+    return any(p.sold or p.shared for p in declaration.purposes)
 
 
 def run(loaded: LoadedDeclaration, *, only: set[str] | None = None) -> list[Problem]:
     """Every finding of every rule (or of `only`), sorted by location."""
     from troth.declaration._loader import format_path
 
-    _load_rules()
     problems: list[Problem] = []
-    for current in RULES.values():
+    for current in all_rules().values():
         if only is not None and current.id not in only:
             continue
         for path, message in current.check(loaded.declaration):

@@ -11,13 +11,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from troth._errors import DeclarationError, Location, Problem
 from troth.declaration._declaration import Declaration
-from troth.declaration._yaml import Located, Path_, compose_file, compose_text, flatten
+from troth.declaration._yaml import Located, Path_, compose_file, compose_text, flatten, format_path
 
 __all__ = ["LoadedDeclaration", "format_path", "load", "load_text", "read", "read_text", "suggest"]
 
@@ -51,13 +52,6 @@ def nearest(locations: dict[Path_, Location], path: tuple[str | int, ...], sourc
     return Location(source)
 
 
-def format_path(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def suggest(value: object, options: list[str] | tuple[str, ...] | set[str]) -> str:
     """'did you mean `x`?' for the nearest valid option, or a list when nothing is near."""
     if not isinstance(value, str):
@@ -75,7 +69,11 @@ def suggest(value: object, options: list[str] | tuple[str, ...] | set[str]) -> s
 
 
 def _merge(base: Located, extra: Located, problems: list[Problem], path: Path_) -> None:
-    """Merge an included file's mapping into the including one (lists concatenate)."""
+    """Merge an included file's mapping into the including one.
+
+    Lists concatenate, mappings merge key by key, and a scalar set in both files
+    is an error naming both places (unless both say the same thing).
+    """
     for key, item in extra.value.items():
         if key not in base.value:
             base.value[key] = item
@@ -85,60 +83,68 @@ def _merge(base: Located, extra: Located, problems: list[Problem], path: Path_) 
             mine.value.extend(item.value)
         elif isinstance(mine.value, dict) and isinstance(item.value, dict):
             _merge(mine, item, problems, (*path, key))
-        else:
+        elif type(mine.value) is not type(item.value) or mine.value != item.value:
             where = mine.key_location or mine.location
             problems.append(
                 Problem(
                     item.key_location or item.location,
                     format_path((*path, key)),
-                    f"`{key}` is set both here and at {where}",
-                    hint="keep one of them",
+                    f"`{format_path((*path, key))}` is set both here and at {where}",
+                    hint="keep one of them (lists are joined and mappings merged, single values are not)",
                     code="TROTH006",
                 )
             )
 
 
-def _resolve_includes(tree: Located, base_dir: Path | None, seen: tuple[Path, ...]) -> Located:
+def _include_problem(item: Located, path: Path_, message: str, hint: str = "") -> Problem:
+    return Problem(item.location, format_path(path), message, hint=hint, code="TROTH006")
+
+
+def _resolve_includes(tree: Located, base: Path | None, display: str, seen: tuple[Path, ...]) -> Located:
+    """Merge every file named by `include:` into `tree` (recursively).
+
+    `base` is the including file (None for text), `display` its name as shown in
+    errors; included files are shown relative to it, so an error in one points
+    into that file.
+    """
     include = tree.value.pop("include", None)
     if include is None:
         return tree
-    items = include.value if isinstance(include.value, list) else [include]
+    listed = isinstance(include.value, list)
+    items = include.value if listed else [include]
     problems: list[Problem] = []
-    for item in items:
+    for index, item in enumerate(items):
+        path: Path_ = ("include", index) if listed else ("include",)
         if not isinstance(item.value, str) or not item.value.strip():
-            problems.append(Problem(item.location, "include", "`include` takes file names", code="TROTH006"))
+            problems.append(_include_problem(item, path, "`include` takes file names, e.g. cookies.yaml"))
             continue
-        if base_dir is None:
+        if base is None:
+            problems.append(_include_problem(item, path, "`include` needs a declaration read from a file"))
+            continue
+        name = item.value.strip()
+        try:
+            target = (base.parent / name).resolve()
+            found = target.is_file()
+        except (OSError, ValueError) as exc:
+            problems.append(_include_problem(item, path, f"cannot use `{name}` as a file name: {exc}"))
+            continue
+        if target in seen:
+            chain = " → ".join(p.name for p in (*seen, target))
+            problems.append(_include_problem(item, path, f"`{name}` is already being included ({chain})"))
+            continue
+        if len(seen) > _MAX_INCLUDE_DEPTH:
             problems.append(
-                Problem(
-                    item.location,
-                    "include",
-                    "`include` needs a declaration read from a file",
-                    code="TROTH006",
-                )
+                _include_problem(item, path, f"includes are nested more than {_MAX_INCLUDE_DEPTH} deep")
             )
             continue
-        target = (base_dir / item.value).resolve()
-        if target in seen or len(seen) > _MAX_INCLUDE_DEPTH:
+        if not found:
             problems.append(
-                Problem(item.location, "include", f"`{item.value}` includes itself", code="TROTH006")
+                _include_problem(item, path, f"included file `{name}` not found", hint=f"looked for {target}")
             )
             continue
-        if not target.is_file():
-            problems.append(
-                Problem(
-                    item.location,
-                    "include",
-                    f"included file `{item.value}` not found",
-                    hint=f"looked at {target}",
-                    code="TROTH006",
-                )
-            )
-            continue
-        sub = compose_file(
-            target, display=str(Path(item.value) if not Path(item.value).is_absolute() else target)
-        )
-        sub = _resolve_includes(sub, target.parent, (*seen, target))
+        shown = name if Path(name).is_absolute() else str(Path(display).parent / name)
+        sub = compose_file(target, display=shown)
+        sub = _resolve_includes(sub, target, shown, (*seen, target))
         _merge(tree, sub, problems, ())
     if problems:
         raise DeclarationError(problems)
@@ -149,26 +155,41 @@ def _resolve_includes(tree: Located, base_dir: Path | None, seen: tuple[Path, ..
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class that validates the mapping at `loc`."""
-    model: Any = Declaration
+    """The pydantic model class that validates the mapping at `loc` (list indexes and dict keys skipped)."""
+    annotation: Any = Declaration
     for part in loc:
-        if isinstance(part, int) or model is None:
+        annotation = _unwrap_optional(annotation)
+        if get_origin(annotation) in {list, tuple, set, frozenset, dict}:
+            annotation = _unwrap(annotation)  # this part is an index or a key
             continue
-        fields = getattr(model, "model_fields", None)
-        if fields is None or part not in fields:
+        if isinstance(part, int) or not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return None
-        model = _inner_model(fields[part].annotation)
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+        found = annotation.model_fields.get(part)
+        if found is None:
+            return None
+        annotation = _unwrap_optional(found.annotation)
+    annotation = _unwrap_optional(annotation)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
 
 
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+_UNIONS = {Union, UnionType}
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    """`X | None` → X; other annotations unchanged."""
+    if get_origin(annotation) in _UNIONS:
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return _unwrap_optional(members[0])
+    return annotation
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The element type of a list / the value type of a dict."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if not args:
+        return None
+    return _unwrap_optional(args[-1])
 
 
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
@@ -180,7 +201,7 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
             out.append(part)
-            node = node[part]  # type: ignore[index]
+            node = node[part] if isinstance(node, dict) else node[int(part)]
         elif (
             isinstance(node, dict)
             and isinstance(part, str)
@@ -192,42 +213,78 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
     return tuple(out)
 
 
+#: pydantic error type → what the file should have said there
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list (lines starting with `- `, or [a, b])",
+    "dict_type": "a mapping (`key: value` lines)",
+    "model_type": "a mapping (`key: value` lines)",
+    "model_attributes_type": "a mapping (`key: value` lines)",
+    "date_type": "a date such as 2024-05-25",
+    "date_parsing": "a date such as 2024-05-25",
+    "date_from_datetime_parsing": "a date such as 2024-05-25",
+    "url_type": "a URL such as https://example.com/privacy",
+    "url_parsing": "a URL such as https://example.com/privacy",
+    "url_scheme": "a URL starting with http:// or https://",
+}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = "null" if value is None else str(value)
+    return f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
+
+
+def _problem_from_error(error: Any, data: Any, locations: dict[Path_, Location], source: str) -> Problem:
+    loc = _clean_loc(error["loc"], data)
+    kind = error["type"]
+    where = nearest(locations, loc, source)
+    message, hint, code = error["msg"], "", "TROTH002"
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        message, code = f"unknown key `{loc[-1]}`", "TROTH003"
+        hint = suggest(loc[-1], allowed) or ("allowed keys: " + ", ".join(allowed) if allowed else "")
+    elif kind == "missing":
+        model = _model_at(loc[:-1])
+        info = model.model_fields.get(str(loc[-1])) if model else None
+        message = f"missing required key `{loc[-1]}`"
+        hint = f"expected {info.description}" if info is not None and info.description else ""
+        where = nearest(locations, loc[:-1], source)
+    elif kind == "literal_error":
+        expected = [
+            o.strip().strip("'")
+            for o in str(error.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")
+        ]
+        expected = [o for o in expected if o]
+        message = f"{_shown(error['input'])} is not allowed here"
+        hint = suggest(error["input"], expected) or "expected one of: " + ", ".join(
+            f"`{o}`" for o in expected
+        )
+    elif kind in _EXPECTED:
+        message = f"expected {_EXPECTED[kind]}, found {_shown(error['input'])}"
+    elif kind == "too_short" and isinstance(error["input"], list | dict):
+        message = "must not be empty"
+        hint = "list at least one entry"
+    elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        message = f"{_shown(error['input'])}: {error['msg'].lower()}"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return Problem(where, format_path(loc), message, hint=hint, code=code)
+
+
 def _problems_from_validation(
     exc: ValidationError, data: Any, locations: dict[Path_, Location], source: str
 ) -> list[Problem]:
-    problems: list[Problem] = []
-    for error in exc.errors(include_url=False):
-        loc = _clean_loc(error["loc"], data)
-        kind = error["type"]
-        hint = ""
-        code = "TROTH002"
-        message = error["msg"]
-        if kind == "extra_forbidden":
-            code = "TROTH003"
-            parent = _model_at(loc[:-1])
-            allowed = sorted(parent.model_fields) if parent else []
-            message = f"unknown key `{loc[-1]}`"
-            hint = suggest(loc[-1], allowed) or ("allowed keys: " + ", ".join(allowed) if allowed else "")
-        elif kind == "missing":
-            message = f"missing required key `{loc[-1]}`"
-            where = nearest(locations, loc[:-1], source)
-            problems.append(Problem(where, format_path(loc), message, code=code))
-            continue
-        elif kind == "literal_error":
-            expected = [
-                o.strip().strip("'")
-                for o in str(error.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")
-            ]
-            expected = [o for o in expected if o]
-            message = f"`{error['input']}` is not allowed here"
-            hint = suggest(error["input"], expected) or "expected one of: " + ", ".join(
-                f"`{o}`" for o in expected
-            )
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        problems.append(
-            Problem(nearest(locations, loc, source), format_path(loc), message, hint=hint, code=code)
-        )
+    problems = [_problem_from_error(e, data, locations, source) for e in exc.errors(include_url=False)]
     return sorted(problems, key=lambda p: p.location)
 
 
@@ -256,13 +313,15 @@ def read(path: str | Path) -> LoadedDeclaration:
     if path.is_dir():
         path = path / "troth.yaml"
     tree = compose_file(path)
-    tree = _resolve_includes(tree, path.resolve().parent, (path.resolve(),))
+    resolved = path.resolve()
+    tree = _resolve_includes(tree, resolved, str(path), (resolved,))
     return _validate(tree, str(path))
 
 
 def read_text(text: str, *, source: str = "<declaration>", base_dir: Path | None = None) -> LoadedDeclaration:
     tree = compose_text(text, source)
-    tree = _resolve_includes(tree, base_dir, ())
+    base = base_dir / Path(source).name if base_dir is not None else None
+    tree = _resolve_includes(tree, base, source, () if base is None else (base.resolve(),))
     return _validate(tree, source)
 
 

@@ -64,11 +64,13 @@ class _Checker:
         if value and value not in valid_set:
             self.unknown(path, kind, value, valid_set)
 
-    def unique(self, section: str, ids: list[str], what: str = "id") -> None:
+    def unique(
+        self, section: str, ids: list[str], what: str = "id", at: tuple[str | int, ...] = (), key: str = "id"
+    ) -> None:
         seen: set[str] = set()
         for index, value in enumerate(ids):
             if value in seen:
-                path = (section, index)
+                path = (*(at or (section,)), index, *((key,) if key else ()))
                 self.problems.append(
                     Problem(
                         self.loaded.where(*path),
@@ -145,7 +147,7 @@ def check_references(loaded: LoadedDeclaration) -> list[Problem]:
     c.unique("recipients", [x.id for x in d.recipients])
     c.unique("scripts", [x.id for x in d.scripts])
     c.unique("retention", [x.id for x in d.retention])
-    c.unique("cookies", [x.name for x in d.cookies], "cookie")
+    c.unique("cookies", [x.name for x in d.cookies], "cookie", key="name")
 
     subjects = {s.id for s in d.data_subjects}
     purposes = {p.id for p in d.purposes}
@@ -188,10 +190,26 @@ def check_references(loaded: LoadedDeclaration) -> list[Problem]:
     for i, language in enumerate(d.policy.languages):
         if not _LANGUAGE.match(language):
             c.unknown(("policy", "languages", i), "language tag", language, ["en", "de", "fr", "es", "en-GB"])
-    for language in d.consent.texts:
+    for language, text in d.consent.texts.items():
         c.one(
             ("consent", "texts", language), "language (not in policy.languages)", language, d.policy.languages
         )
+        for name in text.categories:
+            c.one(
+                ("consent", "texts", language, "categories", name),
+                "consent category",
+                name,
+                COOKIE_CATEGORIES,
+            )
+    for region in d.consent.consent_mode_regions:
+        if region != "default":
+            c.one(("consent", "consent_mode_regions", region), "region", region, {*COUNTRIES, "default"})
+    c.unique(
+        "organization", list(org.jurisdictions), "jurisdiction", ("organization", "jurisdictions"), key=""
+    )
+    c.unique(
+        "marketing", [n.id for n in d.marketing.newsletters], "newsletter id", ("marketing", "newsletters")
+    )
     for ds_index, dataset in enumerate(d.datasets):
         for col_index, collection in enumerate(dataset.collections):
             for f_index, fld in enumerate(collection.fields):

@@ -1,14 +1,22 @@
 """YAML to plain data, remembering where every value came from.
 
-PyYAML's composer gives nodes with marks; we build the data ourselves so that
-each key and item keeps its file, line and column, `include:` can be merged,
-duplicate keys are errors, and YAML 1.1 surprises are avoided (`NO` — Norway —
-stays a string; dates stay strings for the model to parse).
+We build the tree ourselves from the parser's event stream, with an explicit
+stack rather than recursion, so that:
+
+- each key and item keeps its file, line and column (for errors and lint);
+- duplicate keys are errors, not a silent "last one wins";
+- YAML 1.1 surprises are avoided: `NO` (the Norway problem), `yes`, `on` stay
+  strings; dates stay strings for the model to parse;
+- hostile input stays harmless: nesting depth and the number of values
+  (aliases included, so no "billion laughs") are bounded, and libyaml's own
+  recursive composer, which crashes the interpreter on deep nesting, is never
+  used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +24,20 @@ import yaml
 
 from troth._errors import DeclarationError, Location, Problem
 
-__all__ = ["Located", "Path_", "compose_file", "compose_text", "flatten"]
+__all__ = ["MAX_DEPTH", "Located", "Path_", "compose_file", "compose_text", "flatten", "format_path"]
 
 Path_ = tuple[str | int, ...]
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BOOLS = {"true": True, "false": False}
-_MAX_NODES = 200_000
-_MAX_BYTES = 5_000_000
+_RESOLVER = yaml.resolver.Resolver()
+_resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = _RESOLVER.resolve
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_MAX_VALUES = 200_000
+_MAX_CHARS = 5_000_000
+#: Deeper than any real declaration (the deepest is about 8 levels).
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -33,104 +47,255 @@ class Located:
     value: Any
     location: Location
     key_location: Location | None = None
+    size: int = field(default=1, repr=False)
 
 
-def _problem(location: Location, message: str, *, hint: str = "", code: str = "TROTH001") -> Problem:
-    return Problem(location=location, path="", message=message, hint=hint, code=code)
+def format_path(path: tuple[Any, ...]) -> str:
+    """`("purposes", 0, "categories")` -> `purposes[0].categories`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _problem(location: Location, message: str, *, path: Path_ = (), hint: str = "") -> Problem:
+    return Problem(location=location, path=format_path(path), message=message, hint=hint, code="TROTH001")
+
+
+def _copy(tree: Located) -> Located:
+    """A deep copy, so that an alias and its anchor never share mutable data."""
+    if isinstance(tree.value, dict):
+        value: Any = {k: _copy(v) for k, v in tree.value.items()}
+    elif isinstance(tree.value, list):
+        value = [_copy(v) for v in tree.value]
+    else:
+        value = tree.value
+    return Located(value, tree.location, tree.key_location, tree.size)
+
+
+@dataclass
+class _Frame:
+    """A mapping or sequence being built."""
+
+    node: Located
+    path: Path_
+    anchor: str | None
+    key: Located | None = None  # the mapping key waiting for its value
+    key_ok: bool = True  # False when the pending key is unusable (its value is dropped)
 
 
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str) -> None:
         self.file = file
+        self.text = text
         self.count = 0
-        self.constructor = yaml.constructor.SafeConstructor()
         self.problems: list[Problem] = []
+        self.anchors: dict[str, Located] = {}
+        self.open_anchors: set[str] = set()
+        self.stack: list[_Frame] = []
+        self.root: Located | None = None
+        self.documents = 0
 
     def where(self, mark: Any) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1)
 
-    def build(self, node: yaml.Node, active: frozenset[int] = frozenset()) -> Located:
-        self.count += 1
-        if self.count > _MAX_NODES:
-            raise DeclarationError(
-                [_problem(self.where(node.start_mark), "the file is too large to be a declaration")]
+    def fail(self, location: Location, message: str, hint: str = "") -> DeclarationError:
+        path = self.stack[-1].path if self.stack else ()
+        return DeclarationError([*self.problems, _problem(location, message, path=path, hint=hint)])
+
+    # -- events
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self.fail(
+                    self.where(event.start_mark),
+                    "a declaration is one YAML document",
+                    "remove the second `---`, or split with `include:`",
+                )
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            self._check_tag(event, _MAP if isinstance(event, yaml.MappingStartEvent) else _SEQ)
+            value: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+            node = Located(value, self.where(event.start_mark))
+            if len(self.stack) >= MAX_DEPTH:
+                raise self.fail(node.location, f"the YAML is nested more than {MAX_DEPTH} levels deep")
+            self._count(node, 1)
+            self.stack.append(_Frame(node, self._child_path(), event.anchor))
+            if event.anchor:
+                self.open_anchors.add(event.anchor)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            frame = self.stack.pop()
+            if frame.anchor:
+                self.open_anchors.discard(frame.anchor)
+                self.anchors[frame.anchor] = frame.node
+            self._attach(frame.node)
+        elif isinstance(event, yaml.ScalarEvent):
+            value = self._scalar(event)
+            if self._expects_key() and value is not _MERGE:
+                value = event.value  # keys are names: `1`, `no` and `null` stay as written
+            node = Located(value, self.where(event.start_mark))
+            self._count(node, 1)
+            if event.anchor:
+                self.anchors[event.anchor] = node
+            self._attach(node)
+        elif isinstance(event, yaml.AliasEvent):
+            self._alias(event)
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        here = self.where(event.start_mark)
+        name = event.anchor or ""
+        if name in self.open_anchors:
+            raise self.fail(here, f"the alias `*{name}` refers to a value that contains it")
+        target = self.anchors.get(name)
+        if target is None:
+            raise self.fail(here, f"the alias `*{name}` has no anchor `&{name}` before it")
+        copy = _copy(target)
+        copy.location = here
+        self._count(copy, target.size)
+        self._attach(copy)
+
+    def _expects_key(self) -> bool:
+        if not self.stack:
+            return False
+        frame = self.stack[-1]
+        return isinstance(frame.node.value, dict) and frame.key is None
+
+    def _count(self, node: Located, size: int) -> None:
+        self.count += size
+        for frame in self.stack:
+            frame.node.size += size
+        if self.count > _MAX_VALUES:
+            raise self.fail(node.location, "the file is too large to be a declaration")
+
+    def _child_path(self) -> Path_:
+        if not self.stack:
+            return ()
+        frame = self.stack[-1]
+        if isinstance(frame.node.value, list):
+            return (*frame.path, len(frame.node.value))
+        if frame.key is not None:
+            return (*frame.path, str(frame.key.value))
+        return frame.path
+
+    def _attach(self, node: Located) -> None:
+        if not self.stack:
+            self.root = node
+            return
+        frame = self.stack[-1]
+        if isinstance(frame.node.value, list):
+            frame.node.value.append(node)
+        elif frame.key is None:
+            self._take_key(frame, node)
+        else:
+            key, frame.key = frame.key, None
+            if frame.key_ok:
+                node.key_location = key.location
+                frame.node.value[str(key.value)] = node
+
+    def _take_key(self, frame: _Frame, key: Located) -> None:
+        frame.key, frame.key_ok = key, False
+        if key.value is _MERGE:
+            self.problems.append(
+                _problem(key.location, "YAML merge keys (`<<`) are not supported", path=frame.path)
             )
-        if id(node) in active:
-            raise DeclarationError([_problem(self.where(node.start_mark), "a YAML alias refers to itself")])
-        here = self.where(node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, here, active | {id(node)})
-        if isinstance(node, yaml.SequenceNode):
-            inner = active | {id(node)}
-            return Located([self.build(item, inner) for item in node.value], here)
-        return Located(self._scalar(node), here)
-
-    def _mapping(self, node: yaml.MappingNode, here: Location, active: frozenset[int]) -> Located:
-        out: dict[str, Located] = {}
-        for key_node, value_node in node.value:
-            key_where = self.where(key_node.start_mark)
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(
-                    _problem(key_where, "YAML merge keys (`<<`) are not supported", hint="write the keys out")
+        elif isinstance(key.value, dict | list):
+            self.problems.append(
+                _problem(key.location, "a key must be a plain word, not a list or mapping", path=frame.path)
+            )
+        elif str(key.value) in frame.node.value:
+            first = frame.node.value[str(key.value)].key_location
+            self.problems.append(
+                _problem(
+                    key.location,
+                    f"duplicate key `{key.value}`",
+                    path=(*frame.path, str(key.value)),
+                    hint=f"it is already set at line {first.line if first else '?'}; keep one",
                 )
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(_problem(key_where, "a key must be a plain word, not a list or mapping"))
-                continue
-            key = key_node.value
-            if key in out:
-                first = out[key].key_location
-                self.problems.append(
-                    _problem(
-                        key_where,
-                        f"duplicate key `{key}`",
-                        hint=f"it is already defined at line {first.line if first else '?'}",
-                    )
-                )
-                continue
-            item = self.build(value_node, active)
-            item.key_location = key_where
-            out[str(key)] = item
-        return Located(out, here)
+            )
+        else:
+            frame.key_ok = True
 
-    def _scalar(self, node: yaml.Node) -> Any:
-        tag = node.tag
-        raw = node.value
+    def _check_tag(self, event: Any, default: str) -> None:
+        if event.tag not in {None, "!", default}:
+            self.problems.append(
+                _problem(
+                    self.where(event.start_mark),
+                    f"unsupported YAML tag `{event.tag}`",
+                    path=self._child_path(),
+                    hint="remove the tag",
+                )
+            )
+
+    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+        raw = event.value
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _resolve(yaml.ScalarNode, raw, event.implicit)
+        if tag == _STR:
+            return raw
+        if tag == "tag:yaml.org,2002:merge":
+            return _MERGE
         if tag == "tag:yaml.org,2002:bool":
-            return (
-                _BOOLS.get(str(raw).lower(), raw)
-                if str(raw) in {"true", "false", "True", "False", "TRUE", "FALSE"}
-                else raw
-            )
+            # Only true/false are booleans; yes/no/on/off (and Norway's NO) stay text.
+            return _BOOLS.get(raw, raw)
         if tag in {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}:
             return raw
-        if tag in {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:null"}:
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag in {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}:
+            node = yaml.ScalarNode(tag, raw)
             try:
-                return self.constructor.construct_object(node)
+                if tag.endswith("int"):
+                    return _CONSTRUCTOR.construct_yaml_int(node)
+                return _CONSTRUCTOR.construct_yaml_float(node)
             except (ValueError, yaml.YAMLError):
                 return raw
-        if tag == "tag:yaml.org,2002:str":
-            return raw
         self.problems.append(
-            _problem(self.where(node.start_mark), f"unsupported YAML tag `{tag}`", hint="remove the tag")
+            _problem(
+                self.where(event.start_mark),
+                f"unsupported YAML tag `{tag}`",
+                path=self._child_path(),
+                hint="remove the tag",
+            )
         )
         return raw
 
 
+#: Marks a `<<` merge key so the builder can refuse it.
+_MERGE = object()
+
+
+def _where_in_text(text: str, position: int, file: str) -> Location:
+    before = text[:position]
+    line = before.count("\n") + 1
+    return Location(file, line, position - (before.rfind("\n") + 1) + 1)
+
+
 def compose_text(text: str, file: str) -> Located:
     """Parse YAML text into a located tree; raises DeclarationError on bad YAML."""
-    if len(text) > _MAX_BYTES:
-        raise DeclarationError([_problem(Location(file), "the file is too large to be a declaration")])
+    if len(text) > _MAX_CHARS:
+        raise DeclarationError([_problem(Location(file, 1, 1), "the file is too large to be a declaration")])
+    builder = _Builder(file, text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        for event in yaml.parse(text, Loader=_Loader):
+            builder.feed(event)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        location = builder.where(mark) if mark else Location(file, 1, 1)
         reason = (exc.problem or exc.context or "invalid YAML").strip()
-        raise DeclarationError([_problem(location, f"invalid YAML: {reason}")]) from None
+        if exc.context and exc.problem:
+            reason = f"{reason} ({exc.context.strip()})"
+        raise DeclarationError([*builder.problems, _problem(location, f"invalid YAML: {reason}")]) from None
+    except yaml.reader.ReaderError as exc:
+        location = _where_in_text(text, exc.position, file)
+        raise DeclarationError([_problem(location, f"invalid YAML: {exc.reason}")]) from None
     except (yaml.YAMLError, ValueError) as exc:
-        raise DeclarationError([_problem(Location(file), f"invalid YAML: {exc}")]) from None
-    if node is None:
+        raise DeclarationError([_problem(Location(file, 1, 1), f"invalid YAML: {exc}")]) from None
+    if builder.problems:
+        raise DeclarationError(builder.problems)
+    tree = builder.root
+    if tree is None or tree.value is None:
         raise DeclarationError(
             [
                 _problem(
@@ -140,22 +305,27 @@ def compose_text(text: str, file: str) -> Located:
                 )
             ]
         )
-    builder = _Builder(file)
-    try:
-        tree = builder.build(node)
-    except RecursionError:
-        raise DeclarationError([_problem(Location(file), "the YAML is nested too deeply")]) from None
-    if builder.problems:
-        raise DeclarationError(builder.problems)
     if not isinstance(tree.value, dict):
         raise DeclarationError(
             [
                 _problem(
-                    tree.location, "a declaration must be a mapping of sections (organization:, purposes:, …)"
+                    tree.location,
+                    "a declaration must be a mapping of sections (organization:, purposes:, …)",
+                    hint=f"found {_kind(tree.value)} instead",
                 )
             ]
         )
     return tree
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a single value"
 
 
 def compose_file(path: Path, *, display: str | None = None) -> Located:
@@ -163,14 +333,22 @@ def compose_file(path: Path, *, display: str | None = None) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DeclarationError([_problem(Location(str(path)), "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DeclarationError([_problem(Location(str(path)), f"cannot read the file: {exc}")]) from None
+        raise DeclarationError([_problem(Location(name), "file not found")]) from None
+    except IsADirectoryError:
+        raise DeclarationError([_problem(Location(name), "is a folder, not a file")]) from None
+    except UnicodeDecodeError as exc:
+        location = Location(name, exc.object[: exc.start].count(b"\n") + 1, 1)
+        raise DeclarationError([_problem(location, "the file is not UTF-8 text")]) from None
+    except (OSError, ValueError) as exc:
+        raise DeclarationError([_problem(Location(name), f"cannot read the file: {exc}")]) from None
     return compose_text(text, name)
 
 
 def flatten(tree: Located, locations: dict[Path_, Location], path: Path_ = ()) -> Any:
-    """Plain data from a located tree, filling `locations` with path → where."""
+    """Plain data from a located tree, filling `locations` with path → where.
+
+    Depth is bounded by `MAX_DEPTH` (plus the include merge), so recursion is safe.
+    """
     locations[path] = tree.key_location or tree.location
     if isinstance(tree.value, dict):
         return {k: flatten(v, locations, (*path, k)) for k, v in tree.value.items()}
