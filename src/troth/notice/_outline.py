@@ -1,0 +1,110 @@
+"""The policy's sections: their order, stable anchor ids, and when each appears.
+
+The ids are part of troth's public surface: links to `/privacy#your-rights`
+must keep working from one version to the next, and a declaration's extra
+`policy.sections` name the one they follow by these ids (`after: cookies`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from troth.declaration import Declaration
+
+__all__ = ["SECTION_IDS", "STANDARD_SECTIONS", "Section", "StandardSection", "outline"]
+
+US_STATE_LAWS = frozenset({"ccpa", "vcdpa", "cpa", "ctdpa"})
+
+
+def _always(_: Declaration) -> bool:
+    return True
+
+
+def _us_served(declaration: Declaration) -> bool:
+    return bool(declaration.jurisdictions & US_STATE_LAWS)
+
+
+@dataclass(frozen=True)
+class StandardSection:
+    id: str
+    title: str
+    shown: Callable[[Declaration], bool] = _always
+
+
+STANDARD_SECTIONS: tuple[StandardSection, ...] = (
+    StandardSection("who-we-are", "Who we are"),
+    StandardSection("what-we-collect", "What we collect and how"),
+    StandardSection("purposes", "Why we use it and on what legal basis"),
+    StandardSection("recipients", "Who receives it"),
+    StandardSection("transfers", "International transfers"),
+    StandardSection("cookies", "Cookies and similar technologies"),
+    StandardSection("retention", "How long we keep it"),
+    StandardSection("your-rights", "Your rights"),
+    StandardSection("children", "Children"),
+    StandardSection("security", "Security"),
+    StandardSection("breach-notification", "If something goes wrong: data breaches"),
+    StandardSection("marketing", "Marketing emails and newsletters"),
+    StandardSection("signals", "Do Not Track and Global Privacy Control"),
+    StandardSection("automated-decisions", "Automated decisions and profiling"),
+    StandardSection("sale-sharing", "Sale and sharing of personal information", _us_served),
+    StandardSection("changes", "Changes to this policy"),
+    StandardSection("contact", "How to contact us"),
+)
+
+#: every standard section id, in policy order (whether or not a declaration shows it)
+SECTION_IDS: tuple[str, ...] = tuple(s.id for s in STANDARD_SECTIONS)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a rendered policy: standard (drawn by a template) or the declaration's own prose."""
+
+    id: str
+    title: str
+    template: str = ""  # "sections/<id>.j2" for a standard section
+    body: str = ""  # the declaration's own prose for an extra section
+
+    @property
+    def blocks(self) -> list[tuple[str, str | list[str]]]:
+        """The prose as ("para", text) and ("list", items): blank lines part paragraphs, "- " starts an item."""
+        out: list[tuple[str, str | list[str]]] = []
+        for chunk in self.body.split("\n\n"):
+            lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+            if lines and all(line.startswith(("- ", "* ")) for line in lines):
+                out.append(("list", [line[2:].strip() for line in lines]))
+            elif lines:
+                out.append(("para", " ".join(lines)))
+        return out
+
+
+def outline(declaration: Declaration) -> list[Section]:
+    """The sections this declaration's policy shows, in order, extra sections placed after `after`."""
+    sections = [
+        Section(s.id, s.title, template=f"sections/{s.id}.j2")
+        for s in STANDARD_SECTIONS
+        if s.shown(declaration)
+    ]
+    taken = set(SECTION_IDS) | {"contents", "policy-title"}
+    anchors: dict[str, str] = {s.id: s.id for s in sections}  # declared id -> anchor in this page
+    for extra in declaration.policy.sections:
+        anchor, n = extra.id, 2
+        while anchor in taken:  # an extra section never steals a standard anchor
+            anchor, n = f"{extra.id}-{n}", n + 1
+        taken.add(anchor)
+        section = Section(anchor, extra.title, body=extra.body)
+        ids = [s.id for s in sections]
+        if extra.after in anchors:
+            position = ids.index(anchors[extra.after]) + 1
+            while position < len(sections) and not sections[position].template:
+                position += 1  # several sections after the same one keep their declared order
+        elif extra.after in SECTION_IDS:
+            # it follows a standard section this declaration does not show: keep its place in the order
+            later = SECTION_IDS[SECTION_IDS.index(extra.after) + 1 :]
+            position = next((i for i, s in enumerate(sections) if s.id in later), len(sections))
+        else:
+            # at the end, but the contact details stay last
+            position = ids.index("contact") if ids[-1:] == ["contact"] else len(sections)
+        sections.insert(position, section)
+        anchors.setdefault(extra.id, anchor)
+    return sections
