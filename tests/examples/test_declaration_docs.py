@@ -68,3 +68,10 @@ def test_section_examples_are_valid() -> None:
             TypeAdapter(field.annotation).validate_python(value)
             checked += 1
     assert checked >= 15
+
+
+def test_standard_section_ids_are_listed() -> None:
+    from troth.notice import SECTION_IDS
+
+    text = DOC.read_text(encoding="utf-8")
+    assert [s for s in SECTION_IDS if f"`{s}`" not in text] == []

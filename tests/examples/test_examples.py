@@ -112,3 +112,12 @@ def test_rendered_policy_states_every_promise(name: str) -> None:
     declaration = load(EXAMPLES / name / "troth.yaml")
     text = _normal(render_policy(declaration, fmt="txt"))
     assert _missing(_promises(name), text) == []
+
+
+@pytest.mark.parametrize("name", ALL_EXAMPLES)
+def test_extra_sections_follow_a_known_section(name: str) -> None:
+    from troth.notice import SECTION_IDS
+
+    sections = load(EXAMPLES / name / "troth.yaml").policy.sections
+    known = {*SECTION_IDS, *(s.id for s in sections), ""}
+    assert [s.id for s in sections if s.after not in known] == []
