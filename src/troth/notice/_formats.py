@@ -32,6 +32,7 @@ __all__ = ["FORMATS", "WIDTH", "environment", "text_table", "tidy"]
 
 FORMATS: dict[str, str] = {"html": "html", "md": "md", "txt": "txt"}  # format -> file extension
 WIDTH = 78
+_MAX_CELL_LINES = 4
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")
@@ -80,6 +81,15 @@ def _collapse(esc: Callable[[object], Markup]) -> Callable[[object], Markup]:
     return collapse
 
 
+def _clause(esc: Callable[[object], Markup]) -> Callable[[object], Markup]:
+    def clause(value: object) -> Markup:
+        """Free text that a template ends with its own full stop: drop the writer's one."""
+        text = _safe(value, esc).rstrip()
+        return _trusted(text[:-1] if text.endswith(".") and not text.endswith("..") else text)
+
+    return clause
+
+
 def _wrap(esc: Callable[[object], Markup]) -> Callable[..., Markup]:
     def wrap(value: object, first: str = "", rest: str = "", width: int = WIDTH) -> Markup:
         text = " ".join(_safe(value, esc).split())
@@ -114,11 +124,14 @@ def text_table(headers: Sequence[object], rows: Sequence[Sequence[object]], widt
     columns = list(zip(head, *body, strict=True))
     natural = [max(len(c) for c in col) for col in columns]
     longest_word = [max((len(w) for c in col for w in c.split()), default=1) for col in columns]
-    minimum = [max(min(n, 10), w) for n, w in zip(natural, longest_word, strict=True)]
+    # a column may shrink to its longest word, never below: words (names, URLs) are not split
+    minimum = [max(min(n, 8), w) for n, w in zip(natural, longest_word, strict=True)]
     room = width - 2 * (len(columns) - 1)
+    if sum(minimum) > room:
+        return _stacked(head, body, width)
     widths = list(natural)
     if sum(natural) > room:
-        spare = max(room - sum(minimum), 0)
+        spare = room - sum(minimum)
         wants = [n - m for n, m in zip(natural, minimum, strict=True)]
         total = sum(wants) or 1
         widths = [m + spare * want // total for m, want in zip(minimum, wants, strict=True)]
@@ -137,11 +150,27 @@ def text_table(headers: Sequence[object], rows: Sequence[Sequence[object]], widt
             out.append("  ".join(parts).rstrip())
         return out
 
+    rows_lines = [lines_of(row) for row in body]
+    if any(len(lines) > _MAX_CELL_LINES for lines in rows_lines):
+        return _stacked(head, body, width)  # columns so narrow that rows read like word lists
     rule = "  ".join("-" * w for w in widths)
-    out = [*lines_of(head), rule]
+    return "\n".join([*lines_of(head), rule, *(line for lines in rows_lines for line in lines)])
+
+
+def _stacked(head: list[str], body: list[list[str]], width: int) -> str:
+    """A table too wide for the page: one block per row, a label and its value on each line."""
+    label = max(len(h) for h in head) + 2
+    blocks = []
     for row in body:
-        out.extend(lines_of(row))
-    return "\n".join(out)
+        lines = []
+        for title, cell in zip(head, row, strict=True):
+            wrapped = textwrap.wrap(
+                cell, width=width - label, break_long_words=False, break_on_hyphens=False
+            ) or [""]
+            lines.append(f"{title + ':':<{label}}{wrapped[0]}".rstrip())
+            lines.extend(" " * label + more for more in wrapped[1:])
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def tidy(text: str) -> str:
@@ -176,6 +205,7 @@ def environment(fmt: str) -> Environment:
     env.filters.update(
         and_list=_and_list_filter(fmt),
         collapse=_collapse(esc),
+        clause=_clause(esc),
         wrap=_wrap(esc),
         href=href,
         long_date=lambda day: f"{day.day} {day:%B} {day.year}",

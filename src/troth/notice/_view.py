@@ -18,6 +18,7 @@ from troth.notice._country_names import country_name
 from troth.notice._outline import US_STATE_LAWS, Section, outline
 from troth.notice._wording import (
     BASES,
+    BREACH_CHANNELS,
     CHANNELS,
     COOKIE_CATEGORIES,
     COOKIE_CATEGORY_WORDS,
@@ -200,7 +201,7 @@ class PolicyView:
         return "the European Economic Area" if self.org.country in EEA else country_name(self.org.country)
 
     def international(self, recipient: Recipient) -> bool:
-        return is_international(recipient.country, home=self.org.country)
+        return is_international(recipient.country, home=self.org.country, jurisdictions=self.d.jurisdictions)
 
     @property
     def transfers(self) -> list[Recipient]:
@@ -208,7 +209,11 @@ class PolicyView:
 
     @property
     def processing_abroad(self) -> list[str]:
-        return [c for c in self.org.processing_countries if is_international(c, home=self.org.country)]
+        return [
+            c
+            for c in self.org.processing_countries
+            if is_international(c, home=self.org.country, jurisdictions=self.d.jurisdictions)
+        ]
 
     # ------------------------------------------------------------ cookies
 
@@ -300,6 +305,21 @@ class PolicyView:
     @property
     def verification(self) -> str:
         return and_list([VERIFICATION[m] for m in self.d.rights.verification.methods], "or")
+
+    @property
+    def breach_channels(self) -> str:
+        return and_list([BREACH_CHANNELS[c] for c in self.d.security.breach_channels], "and")
+
+    @property
+    def change_notices(self) -> str:
+        """ ", and we email you about it" etc.: how people hear of a change, as the end of a sentence."""
+        policy = self.d.policy
+        ways = [
+            "email you about it" if policy.notify_changes_by_email else "",
+            "show a notice of the change on the site" if policy.notify_changes_on_site else "",
+        ]
+        said = and_list(ways)
+        return f", and we {said}" if said else ""
 
     @property
     def eu_served(self) -> bool:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from troth.declaration import JURISDICTIONS, Duration, RetentionRule
-from troth.declaration._countries import EEA
+from troth.declaration._countries import EEA, needs_transfer_safeguard
 
 __all__ = [
     "BASES",
+    "BREACH_CHANNELS",
     "CHANNELS",
     "COOKIE_CATEGORIES",
     "COOKIE_CATEGORY_WORDS",
@@ -75,6 +76,13 @@ COOKIE_CATEGORY_WORDS: dict[str, str] = {
     "advertising": "show you advertising and measure how well it works",
     "social": "let you share content on social networks, which may also track you",
     "embedded": "show content from other sites, such as videos or maps, whose providers may track you",
+}
+
+BREACH_CHANNELS: dict[str, str] = {
+    "email": "by email",
+    "site_notice": "with a notice on our site",
+    "post": "by post",
+    "phone": "by phone",
 }
 
 CHANNELS: dict[str, str] = {
@@ -179,8 +187,11 @@ def retention_words(rule: RetentionRule) -> str:
     return f"we keep this data {when}; {_ACTIONS[rule.action]}."
 
 
-def is_international(country: str, *, home: str) -> bool:
-    """Whether sending data from `home` to `country` crosses a border that data protection law sees."""
+def is_international(country: str, *, home: str, jurisdictions: set[str]) -> bool:
+    """Whether data sent to `country` makes an international transfer: it leaves the controller's
+    own region, or it leaves the EU / UK standard for people a served GDPR regime protects."""
+    if needs_transfer_safeguard(country, jurisdictions=jurisdictions):
+        return True
     if home in EEA:
         return country not in EEA
     return country != home
