@@ -11,7 +11,9 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -88,3 +90,85 @@ def browser(chromium_path: str) -> Iterator[object]:
         )
         yield instance
         instance.close()
+
+
+# ---------------------------------------------------------------- troth's store, app and mail
+
+DEMO = EXAMPLES / "demo" / "troth.yaml"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL for an empty store: a SQLite file, or a fresh schema in the local PostgreSQL (dropped after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.db'}"
+        return
+    import secrets
+
+    from sqlalchemy import create_engine, text
+
+    base = request.getfixturevalue("postgres_url")
+    schema = f"troth_test_{secrets.token_hex(6)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def declaration_file(tmp_path: Path) -> Path:
+    """A private copy of the demo declaration (tests may edit it); state goes to tmp_path/.troth."""
+    target = tmp_path / "troth.yaml"
+    target.write_text(DEMO.read_text())
+    return target
+
+
+@pytest.fixture
+def app_client(declaration_file: Path) -> Iterator[Any]:
+    """A TestClient on a fresh troth (embedded SQLite); `client.app.state.runtime` is the Runtime."""
+    from fastapi.testclient import TestClient
+
+    from troth.settings import Settings
+    from troth.web import Runtime, create_app
+
+    settings = Settings.for_declaration(declaration_file, secret_key="test-secret-" + "x" * 40)
+    runtime = Runtime.start(settings)
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
+        yield client
+    runtime.sessions.kw["bind"].dispose()
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    messages: list[Any]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback; received messages collect in `.messages`."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received: list[Any] = []
+
+    class Collect(Message):  # type: ignore[misc]
+        def handle_message(self, message: Any) -> None:
+            received.append(message)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, received)
+    finally:
+        controller.stop()

@@ -18,7 +18,11 @@ __all__ = ["COMMANDS", "build_app", "main"]
 COMMANDS: dict[str, str] = {
     "check": "troth.declaration._cli",
     "render": "troth.notice._cli",
-    "run": "troth.notice._cli",
+    "run": "troth.web._cli",
+    "serve": "troth.web._cli",
+    "admin": "troth.web._cli",
+    "db": "troth.web._cli",
+    "audit": "troth.web._cli",
     "dsr": "troth.dsr._cli",
 }
 

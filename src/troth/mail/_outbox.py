@@ -1,0 +1,134 @@
+"""Write emails to the outbox, rendered from Jinja2 text + HTML templates."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from email.utils import parseaddr
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+
+from troth._errors import ConfigurationError
+from troth.mail._models import OutboxMessage
+from troth.store._types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from troth.settings import Settings
+
+__all__ = ["enqueue", "enqueue_message", "mail_environment", "new_message_id"]
+
+_TROTH = Path(__file__).resolve().parents[1]
+_FEATURES = ("mail", "consent", "dsr", "registers", "retention", "web")
+
+
+@cache
+def mail_environment() -> Environment:
+    """Templates `<name>.txt.j2` (plain) and `<name>.html.j2` (escaped) in any feature's templates/."""
+    folders = [str(_TROTH / name / "templates") for name in _FEATURES]
+    return Environment(
+        loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def new_message_id(sender: str) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "troth.invalid"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def _check_address(address: str) -> str:
+    _name, email = parseaddr(address)
+    if "@" not in email or any(c in address for c in "\r\n"):
+        raise ConfigurationError(f"`{address}` is not an email address")
+    return address.strip()
+
+
+def enqueue_message(
+    session: Session,
+    *,
+    settings: Settings,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    kind: str = "",
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage:
+    """Queue one email in the caller's transaction; the sender delivers it after commit."""
+    sender = _check_address(settings.mail_from or "troth@localhost")
+    if any(c in subject for c in "\r\n"):
+        raise ConfigurationError("an email subject cannot contain line breaks")
+    now = utcnow()
+    row = OutboxMessage(
+        message_id=new_message_id(sender),
+        kind=kind,
+        to_addr=_check_address(to),
+        from_addr=sender,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        headers=json.dumps(headers or {}, sort_keys=True),
+        created_at=now,
+        status="queued",
+        attempts=0,
+        next_attempt_at=now,
+        delivered_to="",
+        last_error="",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def enqueue(
+    session: Session,
+    *,
+    settings: Settings,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    kind: str = "",
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage:
+    """Queue an email rendered from `template.txt.j2` and, when present, `template.html.j2`.
+
+    The text template has two blocks, `subject` and `body`.
+    """
+    env = mail_environment()
+    try:
+        text_template = env.get_template(f"{template}.txt.j2")
+    except TemplateNotFound:
+        raise ConfigurationError(f"no mail template {template}.txt.j2") from None
+    values = {"settings": settings, **context}
+    if not {"subject", "body"} <= text_template.blocks.keys():
+        raise ConfigurationError(f"mail template {template}.txt.j2 needs a `subject` and a `body` block")
+    subject = "".join(text_template.blocks["subject"](text_template.new_context(values))).strip()
+    text = "".join(text_template.blocks["body"](text_template.new_context(values))).strip() + "\n"
+    try:
+        html = env.get_template(f"{template}.html.j2").render(values)
+    except TemplateNotFound:
+        html = ""
+    return enqueue_message(
+        session,
+        settings=settings,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        kind=kind or template,
+        headers=headers,
+    )

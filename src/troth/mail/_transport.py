@@ -1,0 +1,157 @@
+"""How an email leaves troth: SMTP, or `.eml` files on the embedded default."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
+
+from troth.mail._models import OutboxMessage
+
+if TYPE_CHECKING:
+    from troth.settings import Settings
+
+__all__ = ["DeliveryError", "FileTransport", "SmtpTransport", "Transport", "build_email", "transport_for"]
+
+
+class DeliveryError(Exception):
+    """A delivery attempt failed; `permanent` when retrying cannot help (a 5xx answer)."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def build_email(row: OutboxMessage) -> EmailMessage:
+    message = EmailMessage()
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at)
+    message["From"] = row.from_addr
+    message["To"] = row.to_addr
+    message["Subject"] = row.subject
+    for name, value in json.loads(row.headers or "{}").items():
+        message[name] = value
+    message.set_content(row.text_body)
+    if row.html_body:
+        message.add_alternative(row.html_body, subtype="html")
+    return message
+
+
+class Transport(Protocol):
+    def __enter__(self) -> Transport: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def send(self, row: OutboxMessage) -> str:
+        """Deliver `row`; returns where it went. Raises DeliveryError."""
+        ...
+
+
+class FileTransport:
+    """Writes each email as `<id>-<hash>.eml`; the name is fixed, so a retry overwrites, never doubles."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __enter__(self) -> FileTransport:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def path_for(self, row: OutboxMessage) -> Path:
+        tag = hashlib.sha256(row.message_id.encode()).hexdigest()[:12]
+        return self.folder / f"{row.id:06d}-{tag}.eml"
+
+    def send(self, row: OutboxMessage) -> str:
+        target = self.path_for(row)
+        partial = target.with_suffix(".eml.partial")
+        try:
+            partial.write_bytes(bytes(build_email(row)))
+            os.replace(partial, target)
+        except OSError as exc:
+            raise DeliveryError(f"cannot write {target}: {exc}", permanent=False) from None
+        return str(target)
+
+
+class SmtpTransport:
+    """One SMTP connection for a batch; STARTTLS when offered, login when a user is set."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        s = self.settings
+        try:
+            if s.smtp_port == 465:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+            else:
+                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+                smtp.ehlo()
+                if s.smtp_starttls and smtp.has_extn("starttls"):
+                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.ehlo()
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(f"SMTP login refused: {exc.smtp_code}", permanent=False) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(
+                f"cannot reach SMTP {s.smtp_host}:{s.smtp_port}: {exc}", permanent=False
+            ) from None
+        self._smtp = smtp
+        return smtp
+
+    def send(self, row: OutboxMessage) -> str:
+        smtp = self._connect()
+        try:
+            refused = smtp.send_message(build_email(row))
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise DeliveryError(
+                f"recipient refused: {codes}", permanent=all(c >= 500 for c in codes)
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            self._drop()
+            raise DeliveryError(
+                f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=exc.smtp_code >= 500
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            raise DeliveryError(f"SMTP failed: {exc}", permanent=False) from None
+        if refused:
+            raise DeliveryError(f"recipient refused: {refused}", permanent=True)
+        return f"smtp://{self.settings.smtp_host}:{self.settings.smtp_port}"
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(Exception):
+                self._smtp.close()
+        self._smtp = None
+
+
+def transport_for(settings: Settings) -> SmtpTransport | FileTransport:
+    if settings.delivers_by_smtp:
+        return SmtpTransport(settings)
+    return FileTransport(settings.outbox_dir)

@@ -1,0 +1,75 @@
+"""Engines for troth's store: SQLite (WAL, foreign keys on) or PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from troth._errors import ConfigurationError, StoreError
+
+if TYPE_CHECKING:
+    from troth.settings import Settings
+
+__all__ = ["make_engine", "normalise_url", "open_store"]
+
+_SCHEMES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg", "sqlite": "sqlite"}
+
+
+def normalise_url(url: str) -> str:
+    """`postgres://` and `postgresql://` mean psycopg 3; anything else must name a known driver."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigurationError(f"TROTH_DATABASE_URL `{url}` is not a URL (e.g. postgresql://user@host/db)")
+    scheme = _SCHEMES.get(scheme, scheme)
+    if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+        raise ConfigurationError(f"troth's store runs on SQLite or PostgreSQL, not `{scheme}`")
+    return f"{scheme}://{rest}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web app read while the outbox sender or a worker writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; creates the SQLite file's folder when needed."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"TROTH_DATABASE_URL is invalid: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 10}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, connect_args={"connect_timeout": 10}, **kwargs)
+
+
+def open_store(settings: Settings, *, migrate: bool = True) -> sessionmaker[Session]:
+    """Connect to the store, apply migrations up to every head, return a session factory."""
+    from troth.store._migrate import upgrade
+
+    if not settings.database_url:
+        raise ConfigurationError("no database: set TROTH_DATABASE_URL or give a declaration")
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate:
+            upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot open troth's store at {engine.url!r}: {exc.orig}") from None
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,124 @@
+"""What a running troth holds: settings, the store, and the live declaration.
+
+The declaration is swapped only for one that loads and passes `troth check`
+(no lint errors); a broken edit is reported and the old version stays live.
+Every successful load publishes a policy version when the content changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from troth._errors import ConfigurationError, DeclarationError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from troth.declaration import LoadedDeclaration
+    from troth.settings import Settings
+
+__all__ = ["ReloadResult", "Runtime", "load_checked"]
+
+log = logging.getLogger("troth")
+
+
+def load_checked(path: Path) -> LoadedDeclaration:
+    """Load `path` and refuse it when `troth check` reports an error."""
+    from troth.declaration import _lint, read
+
+    loaded = read(path)
+    errors = [problem for problem in _lint.run(loaded) if problem.severity == "error"]
+    if errors:
+        raise DeclarationError(errors)
+    return loaded
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    digest: str
+    published_version: int | None
+
+    def describe(self) -> str:
+        if self.published_version is None:
+            return "declaration reloaded; content unchanged"
+        return f"declaration reloaded; published policy version {self.published_version}"
+
+
+class Runtime:
+    """The state one troth process serves from."""
+
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], loaded: LoadedDeclaration
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self._loaded = loaded
+        self._lock = threading.Lock()
+
+    @classmethod
+    def start(cls, settings: Settings) -> Runtime:
+        """Load the declaration (it must pass `troth check`), open the store, publish its version."""
+        from troth.store import open_store
+
+        if settings.declaration_path is None:
+            raise ConfigurationError("no declaration: give --config troth.yaml")
+        loaded = load_checked(settings.declaration_path)
+        runtime = cls(settings, open_store(settings), loaded)
+        runtime._publish(loaded, actor="system")
+        return runtime
+
+    @property
+    def loaded(self) -> LoadedDeclaration:
+        return self._loaded
+
+    @property
+    def secret(self) -> str:
+        return self.settings.secret_key
+
+    def reload(self, *, actor: str = "system") -> ReloadResult:
+        """Re-read the declaration; on any problem raise and keep the current one live."""
+        assert self.settings.declaration_path is not None
+        with self._lock:
+            loaded = load_checked(self.settings.declaration_path)
+            number = self._publish(loaded, actor=actor)
+            self._loaded = loaded
+        return ReloadResult(digest=loaded.digest, published_version=number)
+
+    def reload_logged(self) -> None:
+        """SIGHUP: reload, and log instead of raising (a signal has nobody to answer)."""
+        try:
+            log.info(self.reload(actor="signal:SIGHUP").describe())
+        except DeclarationError as exc:
+            log.error("declaration NOT reloaded, the previous one stays live:\n%s", _problems(exc))
+        except Exception:
+            log.exception("declaration NOT reloaded, the previous one stays live")
+
+    def _publish(self, loaded: LoadedDeclaration, *, actor: str) -> int | None:
+        from troth import audit
+        from troth.notice._versions import publish
+
+        with self.sessions.begin() as session:
+            version = publish(session, loaded)
+            if version is None:
+                return None
+            audit.record(
+                session,
+                secret=self.secret,
+                actor=actor,
+                action="policy.publish",
+                detail={
+                    "version": version.number,
+                    "label": version.label,
+                    "effective_date": version.effective_date.isoformat(),
+                    "material": version.material,
+                },
+            )
+            return version.number
+
+
+def _problems(exc: DeclarationError) -> str:
+    return "\n".join(problem.render() for problem in exc.problems)
