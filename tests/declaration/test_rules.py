@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import Loader
-from troth.declaration._lint import all_rules, run
+from troth.declaration._lint import all_rules, rules_markdown, run
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -296,3 +297,15 @@ def test_findings_point_at_the_offending_value(base: dict[str, Any], load: Loade
     (problem,) = run(loaded, only={"TROTH101"})
     assert problem.path == "cookies[0].category"
     assert problem.location == loaded.where("cookies", 0, "category")
+
+
+def test_docs_list_every_rule() -> None:
+    """docs/rules.md is generated from the rules; a new or changed rule must be written there."""
+    doc = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    assert doc.read_text(encoding="utf-8") == rules_markdown(), (
+        "docs/rules.md is out of date; regenerate it with\n"
+        "  .venv/bin/python -c 'from troth.declaration._lint import rules_markdown as r; "
+        'print(r(), end="")\' > docs/rules.md'
+    )
+    for rule_id in RULES:
+        assert f"## {rule_id}\n" in doc.read_text(encoding="utf-8")

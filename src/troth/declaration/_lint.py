@@ -8,6 +8,7 @@ registered with `@rule(...)`.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -18,7 +19,17 @@ if TYPE_CHECKING:
     from troth.declaration._declaration import Declaration
     from troth.declaration._loader import LoadedDeclaration
 
-__all__ = ["RULES", "Finding", "Rule", "all_rules", "eu_audience", "rule", "run", "sells_or_shares"]
+__all__ = [
+    "RULES",
+    "Finding",
+    "Rule",
+    "all_rules",
+    "eu_audience",
+    "rule",
+    "rules_markdown",
+    "run",
+    "sells_or_shares",
+]
 
 #: (path into the declaration, message)
 Finding = tuple[tuple[str | int, ...], str]
@@ -44,7 +55,7 @@ def rule(id: str, severity: Severity, summary: str, explanation: str) -> Callabl
     def register(check: Check) -> Check:
         if id in RULES:
             raise RuntimeError(f"rule {id} registered twice")
-        RULES[id] = Rule(id, severity, summary, explanation.strip(), check)
+        RULES[id] = Rule(id, severity, summary, textwrap.dedent(explanation).strip(), check)
         return check
 
     return register
@@ -92,3 +103,23 @@ def run(loaded: LoadedDeclaration, *, only: set[str] | None = None) -> list[Prob
                 )
             )
     return sorted(problems, key=lambda p: (p.location, p.code))
+
+
+def rules_markdown() -> str:
+    """The rule reference, `docs/rules.md`, generated from the rules themselves."""
+    rules = all_rules().values()
+    out = [
+        "# Compliance rules",
+        "",
+        "`troth check` validates a declaration, then runs these rules over it. Each finding is printed as",
+        "`file:line:col: SEVERITY TROTHnnn message`. Errors make `troth check` exit with status 1;",
+        "warnings do not, unless `--strict` is given. `troth check --explain TROTHnnn` prints a rule's",
+        "explanation. This page is generated from the rules (`troth.declaration._lint.rules_markdown`).",
+        "",
+        "| id | severity | summary |",
+        "| --- | --- | --- |",
+        *(f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.summary} |" for r in rules),
+    ]
+    for r in rules:
+        out += ["", f"## {r.id}", "", f"**{r.summary}** ({r.severity})", "", r.explanation]
+    return "\n".join(out) + "\n"
