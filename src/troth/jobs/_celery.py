@@ -75,7 +75,7 @@ def run_celery_worker(
     def _sweeper() -> None:
         while not stop.wait(sweep_every):
             try:
-                sweep(sessions, dispatcher)
+                sweep(sessions, dispatcher, registry=registry)
             except Exception:
                 log.exception("the step sweep failed; retrying in %ss", sweep_every)
 

@@ -95,6 +95,6 @@ class InlineWorker:
     def _sweep(self) -> None:
         while not self._stop.wait(self._sweep_every):
             try:
-                sweep(self.sessions, self)
+                sweep(self.sessions, self, registry=self.registry)
             except Exception:
                 log.exception("the step sweep failed; retrying in %ss", self._sweep_every)

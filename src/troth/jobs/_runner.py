@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import event, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from troth._errors import TrothError
@@ -81,11 +82,17 @@ class StepRegistry:
 
     handlers: dict[str, StepHandler] = field(default_factory=dict)
     on_failure: dict[str, FailureHook] = field(default_factory=dict)
+    #: kinds run periodically: one step per period, whichever worker's sweep creates it first
+    periodic: dict[str, dt.timedelta] = field(default_factory=dict)
 
     def register(self, kind: str, handler: StepHandler, *, on_failure: FailureHook | None = None) -> None:
         self.handlers[kind] = handler
         if on_failure is not None:
             self.on_failure[kind] = on_failure
+
+    def register_periodic(self, kind: str, handler: StepHandler, *, every: dt.timedelta) -> None:
+        self.handlers[kind] = handler
+        self.periodic[kind] = every
 
 
 @dataclass
@@ -276,9 +283,38 @@ def _record_failure(
             hook(session, step.subject, message)
 
 
-def sweep(sessions: sessionmaker[Session], dispatcher: Dispatcher, *, limit: int = 500) -> list[int]:
-    """Dispatch every step that is due and not running, or whose lease expired; returns their ids."""
+def _schedule_periodic(sessions: sessionmaker[Session], registry: StepRegistry, now: dt.datetime) -> None:
+    """Make sure this period's step of each periodic kind exists (the unique key keeps it to one)."""
+    for kind, every in registry.periodic.items():
+        period = int(now.timestamp() // every.total_seconds())
+        subject = f"period-{period}"
+        with sessions.begin() as session:
+            exists = session.scalar(
+                select(JobStep.id).where(JobStep.kind == kind, JobStep.subject == subject)
+            )
+            if exists is not None:
+                continue
+            try:
+                with session.begin_nested():
+                    session.add(JobStep(kind=kind, subject=subject, state=StepState.PENDING, run_after=now))
+            except IntegrityError:  # another worker's sweep created it first
+                pass
+
+
+def sweep(
+    sessions: sessionmaker[Session],
+    dispatcher: Dispatcher,
+    *,
+    registry: StepRegistry | None = None,
+    limit: int = 500,
+) -> list[int]:
+    """Dispatch every step that is due and not running, or whose lease expired; returns their ids.
+
+    With a `registry`, also creates the current period's step of each periodic kind.
+    """
     now = utcnow()
+    if registry is not None:
+        _schedule_periodic(sessions, registry, now)
     with sessions.begin() as session:
         due = list(
             session.scalars(
