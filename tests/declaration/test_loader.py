@@ -414,3 +414,35 @@ def test_include_from_text_needs_a_folder(base: dict[str, Any], tmp_path: Path) 
     (tmp_path / "a.yaml").write_text("security:\n  measures: [backups]\n")
     base.pop("security")
     assert read_text(dump(base), base_dir=tmp_path).declaration.security.measures == ["backups"]
+
+
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        (lambda d: d["purposes"][0]["categories"].append("email"), "did you mean `contact.email`?"),
+        (lambda d: d["purposes"][0]["categories"].append("ip_adress"), "did you mean `device.ip_address`?"),
+        (lambda d: d["organization"]["jurisdictions"].append("GDPR"), "did you mean `gdpr`?"),
+        (lambda d: d["purposes"][0].update(lawful_basis="Consent"), "did you mean `consent`?"),
+    ],
+)
+def test_suggestions_ignore_case_and_find_dotted_ids_by_their_last_part(
+    base: dict[str, Any], change: Callable[[dict[str, Any]], None], hint: str
+) -> None:
+    change(base)
+    assert only(problems(dump(base))).hint == hint
+
+
+def test_missing_key_says_what_to_write(base: dict[str, Any]) -> None:
+    del base["organization"]["contact_email"]
+    del base["age"]["minimum"]
+    found = problems(dump(base))
+    assert [p.hint for p in found] == [
+        "add `contact_email:` here: an email address",
+        "add `minimum:` here: a whole number",
+    ]
+
+
+def test_syntax_error_names_the_section_it_is_in() -> None:
+    problem = only(problems("organization:\n  legal_name: A\npurposes:\n  - id: [x\n"))
+    assert problem.message.startswith("invalid YAML")
+    assert problem.path.startswith("purposes[0]")

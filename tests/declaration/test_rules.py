@@ -188,6 +188,19 @@ CASES: dict[str, tuple[Edit, Edit]] = {
         both(drop("retention", 1, "period"), put("retention", 1, "until", "erasure_request")),
         put("retention", 1, "period", "13 months"),
     ),
+    "TROTH139": (
+        put("rights", "verification", {"methods": ["document"]}),
+        put("rights", "verification", "methods", ["email_code", "document"]),
+    ),
+    "TROTH140": (
+        put("consent", {"ledger_retention": "3 months"}),
+        put("consent", "ledger_retention", "1 year"),
+    ),
+    "TROTH141": (put("rights", "record_keeping", "1 year"), put("rights", "record_keeping", "24 months")),
+    "TROTH142": (
+        put("marketing", {"newsletters": [{"id": "news", "name": "News"}]}),
+        put("marketing", "double_opt_in", True),
+    ),
     "TROTH137": (
         put("security", "breach_notification_hours", 96),
         put("security", "breach_notification_hours", 72),

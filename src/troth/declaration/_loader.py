@@ -6,18 +6,20 @@ caller gets one `DeclarationError` listing them all, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from troth._errors import DeclarationError, Location, Problem
 from troth.declaration._declaration import Declaration
+from troth.declaration._types import Duration
 from troth.declaration._yaml import Located, Path_, compose_file, compose_text, flatten, format_path
 
 __all__ = ["LoadedDeclaration", "format_path", "load", "load_text", "read", "read_text", "suggest"]
@@ -53,12 +55,24 @@ def nearest(locations: dict[Path_, Location], path: tuple[str | int, ...], sourc
 
 
 def suggest(value: object, options: list[str] | tuple[str, ...] | set[str]) -> str:
-    """'did you mean `x`?' for the nearest valid option, or a list when nothing is near."""
-    if not isinstance(value, str):
+    """'did you mean `x`?' for the nearest valid option, or a list when nothing is near.
+
+    Case is ignored (`GDPR` → `gdpr`), and a dotted id is also found by its last
+    part (`email` → `contact.email`).
+    """
+    if not isinstance(value, str) or not options:
         return ""
-    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
-    if close:
-        return f"did you mean `{close[0]}`?"
+    by_lower = {o.lower(): o for o in options}
+    wanted = value.strip().lower()
+    close = difflib.get_close_matches(wanted, list(by_lower), n=1, cutoff=0.6)
+    if close and by_lower[close[0]] != value:
+        return f"did you mean `{by_lower[close[0]]}`?"
+    tails: dict[str, str] = {}
+    for option in sorted(options, key=len):
+        tails.setdefault(option.rsplit(".", 1)[-1].lower(), option)
+    close = difflib.get_close_matches(wanted.rsplit(".", 1)[-1], list(tails), n=1, cutoff=0.75)
+    if close and tails[close[0]] != value:
+        return f"did you mean `{tails[close[0]]}`?"
     ordered = sorted(options)
     if len(ordered) <= 8:
         return "expected one of: " + ", ".join(f"`{o}`" for o in ordered)
@@ -234,6 +248,31 @@ _EXPECTED = {
 }
 
 
+def _expected(annotation: Any) -> str:
+    """What a field takes, in the words of the file: text, a list, a mapping, one of ..."""
+    annotation = _unwrap_optional(annotation)
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return "one of " + ", ".join(f"`{a}`" for a in get_args(annotation))
+    if origin is Annotated:
+        return _expected(get_args(annotation)[0])
+    if origin in {list, tuple, set, frozenset}:
+        return "a list"
+    if origin is dict or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return "a mapping (`key: value` lines)"
+    names = {
+        str: "text",
+        int: "a whole number",
+        bool: "true or false",
+        dt.date: "a date such as 2024-05-25",
+        Duration: "a period such as `13 months`",
+    }
+    if isinstance(annotation, type) and annotation in names:
+        return names[annotation]
+    name = getattr(annotation, "__name__", "")
+    return {"HttpUrl": "a URL", "EmailStr": "an email address"}.get(name, "")
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -257,7 +296,9 @@ def _problem_from_error(error: Any, data: Any, locations: dict[Path_, Location],
         model = _model_at(loc[:-1])
         info = model.model_fields.get(str(loc[-1])) if model else None
         message = f"missing required key `{loc[-1]}`"
-        hint = f"expected {info.description}" if info is not None and info.description else ""
+        if info is not None:
+            what = info.description or _expected(info.annotation)
+            hint = f"add `{loc[-1]}:` here: {what}" if what else ""
         where = nearest(locations, loc[:-1], source)
     elif kind == "literal_error":
         expected = [

@@ -90,8 +90,7 @@ class _Checker:
                     self.loaded.where(*path),
                     self._format(path),
                     f"`{code}` is not an ISO 3166-1 alpha-2 country code",
-                    hint=self._suggest(code.upper(), hint_options)
-                    or "use two capital letters, e.g. GB, DE, US",
+                    hint=self._suggest(code, hint_options) or "use two capital letters, e.g. GB, DE, US",
                     code="TROTH004",
                 )
             )

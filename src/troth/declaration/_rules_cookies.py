@@ -17,8 +17,8 @@ _TRACKER_NAMES = re.compile(
     re.IGNORECASE,
 )
 _TRACKER_WORDS = re.compile(
-    r"\b(analytic\w*|statistic\w*|advertis\w*|remarketing|retargeting|tracking|audience measurement"
-    r"|conversion\w*|ad personali[sz]ation)\b",
+    r"\b(analytic\w*|statistic\w*|advertis\w*|remarketing|retargeting|cross-site tracking"
+    r"|audience measurement|conversion tracking|ad personali[sz]ation)\b",
     re.IGNORECASE,
 )
 #: Personal data that trackers read from a browser.
@@ -193,3 +193,27 @@ def consent_on_necessary(d: Declaration) -> Iterator[Finding]:
                 ("purposes", i, "consent_category"),
                 f"purpose `{purpose.id}` relies on consent but is tied to `necessary`, which is never asked",
             )
+
+
+@rule(
+    "TROTH140",
+    "warning",
+    "proof of consent is kept for less time than the consent is relied on",
+    """
+    Where processing is based on consent, the controller must be able to demonstrate that
+    the person consented (GDPR Art. 7(1); EDPB Guidelines 05/2020, section 5.1), for as
+    long as it relies on that consent. The consent ledger (`consent.ledger_retention`)
+    must therefore outlive the period after which the banner asks again
+    (`consent.reprompt_months`).
+    """,
+)
+def ledger_too_short(d: Declaration) -> Iterator[Finding]:
+    consent = d.consent
+    if any(p.lawful_basis == "consent" for p in d.purposes) and consent.ledger_retention.months < (
+        consent.reprompt_months - 0.01
+    ):
+        yield (
+            ("consent", "ledger_retention"),
+            f"consent records are kept for {consent.ledger_retention}, "
+            f"but consent is relied on for {consent.reprompt_months} months",
+        )

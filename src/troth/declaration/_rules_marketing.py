@@ -67,3 +67,27 @@ def newsletter_without_consent(d: Declaration) -> Iterator[Finding]:
                 f"newsletter `{newsletter.id}` is sent on legitimate interests; outside the soft opt-in "
                 "for existing customers it needs consent",
             )
+
+
+@rule(
+    "TROTH142",
+    "info",
+    "newsletter consent is collected without double opt-in",
+    """
+    The controller must be able to prove consent (GDPR Art. 7(1)). For email sign-ups, a
+    confirmation message the subscriber must click (double opt-in) is the accepted proof
+    that the address belongs to the person who consented: German courts require it
+    (BGH, 10 Feb. 2011, I ZR 164/09) and the CNIL recommends it. Set
+    `marketing.double_opt_in: true`.
+    """,
+)
+def single_opt_in(d: Declaration) -> Iterator[Finding]:
+    if not eu_audience(d) or d.marketing.double_opt_in:
+        return
+    for i, newsletter in enumerate(d.marketing.newsletters):
+        if newsletter.lawful_basis == "consent":
+            yield (
+                ("marketing", "newsletters", i),
+                f"sign-ups to `{newsletter.id}` are not confirmed by double opt-in",
+            )
+            return

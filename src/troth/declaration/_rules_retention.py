@@ -21,11 +21,17 @@ _ESSENTIAL = ("identity", "contact", "account", "financial", "commercial", "cont
     decide it (GDPR Art. 13(2)(a), 14(2)(a)); the CPRA asks the same for each category of
     personal information (Cal. Civ. Code §1798.100(a)(3)); and data may be kept no longer
     than needed (Art. 5(1)(e)). A rule for a parent category (`contact`) covers its
-    children (`contact.email`). Add a rule under `retention`.
+    children (`contact.email`), and a rule for a dataset collection covers the categories
+    of its fields. Add a rule under `retention`.
     """,
 )
 def category_without_retention(d: Declaration) -> Iterator[Finding]:
     covered = [c for r in d.retention for c in r.categories]
+    # a rule on a dataset collection covers the categories its fields hold
+    fields = {f"{ds.id}.{col.name}": col.fields for ds in d.datasets for col in ds.collections}
+    covered += [
+        c for r in d.retention for name in r.collections for f in fields.get(name, []) for c in f.categories
+    ]
     reported: set[str] = set()
     for i, purpose in enumerate(d.purposes):
         for j, category in enumerate(purpose.categories):

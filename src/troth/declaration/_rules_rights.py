@@ -265,3 +265,37 @@ def ccpa_opt_out(d: Declaration) -> Iterator[Finding]:
 def ccpa_agents(d: Declaration) -> Iterator[Finding]:
     if "ccpa" in d.jurisdictions and not d.rights.authorized_agents.allowed:
         yield (("rights", "authorized_agents"), "requests through authorized agents are not accepted")
+
+
+@rule(
+    "TROTH139",
+    "warning",
+    "identity is verified only by asking for identity documents",
+    """
+    Verification must be proportionate (GDPR Art. 5(1)(c), 12(6)): the EDPB Guidelines
+    01/2022 on the right of access (paras. 73-79) say that asking for a copy of an
+    identity document is, as a rule, inappropriate when the person can be authenticated
+    by what the controller already holds (their account, a code sent to their email).
+    The CCPA Regulations likewise verify by matching data already held (11 CCR §7060-7062).
+    Offer `email_code` or `account_login`, and keep `document` for when those fail.
+    """,
+)
+def documents_only(d: Declaration) -> Iterator[Finding]:
+    if set(d.rights.verification.methods) == {"document"}:
+        yield (("rights", "verification", "methods"), "every request must send an identity document")
+
+
+@rule(
+    "TROTH141",
+    "warning",
+    "request records are kept for less than the 24 months the CCPA requires",
+    """
+    A business must keep records of consumer requests and how it answered them for at
+    least 24 months (CCPA Regulations, 11 CCR §7101(a)). `rights.record_keeping` is how
+    long troth keeps a closed request before minimising it.
+    """,
+)
+def ccpa_record_keeping(d: Declaration) -> Iterator[Finding]:
+    kept = d.rights.record_keeping
+    if "ccpa" in d.jurisdictions and kept.months < 24 - 0.01:
+        yield (("rights", "record_keeping"), f"request records are kept for {kept}, less than 24 months")

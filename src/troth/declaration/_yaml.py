@@ -286,7 +286,9 @@ def compose_text(text: str, file: str) -> Located:
         reason = (exc.problem or exc.context or "invalid YAML").strip()
         if exc.context and exc.problem:
             reason = f"{reason} ({exc.context.strip()})"
-        raise DeclarationError([*builder.problems, _problem(location, f"invalid YAML: {reason}")]) from None
+        path = builder.stack[-1].path if builder.stack else ()
+        problem = _problem(location, f"invalid YAML: {reason}", path=path)
+        raise DeclarationError([*builder.problems, problem]) from None
     except yaml.reader.ReaderError as exc:
         location = _where_in_text(text, exc.position, file)
         raise DeclarationError([_problem(location, f"invalid YAML: {exc.reason}")]) from None
