@@ -1,18 +1,24 @@
 """Deliver due outbox rows: claim with a lease, send, mark — crash-safe on any store.
 
 A row is claimed by a conditional UPDATE (status and lease checked in the WHERE
-clause), so two senders never hold one row. The claim commits before sending;
-the mark commits right after the server's acceptance. A sender that dies in
-between leaves the row `sending` with a lease that expires; the next sender
-re-sends it with the same Message-ID, which receiving systems use to recognise
-one message. Failures are retried with exponential backoff; a permanent (5xx)
-refusal or the last attempt marks the row `failed` with the reason.
+clause), so two senders never hold one row. Its life:
+
+    queued ──claim──▶ sending ──whole message with the server──▶ committing ──250──▶ sent
+                         │                                          │
+                         └── failure: queued again (backoff) or failed (5xx, last attempt)
+
+`committing` is written just before the final dot of SMTP DATA. A sender that
+dies while `sending` left the server nothing it will keep (no final dot), so
+the row is claimed again when its lease expires. A sender that dies while
+`committing` had handed the message over: the row is recorded as sent, never
+sent twice. Every attempt carries the same Message-ID.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import os
 import socket
@@ -92,6 +98,42 @@ def _finish(sessions: sessionmaker[Session], row_id: int, owner: str, **values: 
         )
 
 
+class LeaseLostError(Exception):
+    """Another sender took the row over (our lease expired): do not finish sending it."""
+
+
+def _committing(sessions: sessionmaker[Session], row_id: int, owner: str) -> None:
+    with sessions.begin() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                OutboxMessage.lease_owner == owner,
+                OutboxMessage.status == "sending",
+            )
+            .values(status="committing")
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise LeaseLostError(f"outbox row {row_id} was claimed by another sender")
+
+
+def _recover(sessions: sessionmaker[Session]) -> int:
+    """Rows whose sender died after handing the message over are sent; record them so."""
+    with sessions.begin() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "committing", OutboxMessage.lease_until < utcnow())
+            .values(
+                status="sent",
+                sent_at=utcnow(),
+                lease_owner=None,
+                lease_until=None,
+                last_error="the sender stopped after handing the message to the server; not sent again",
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
 def deliver_due(
     sessions: sessionmaker[Session],
     settings: Settings,
@@ -102,7 +144,7 @@ def deliver_due(
 ) -> DeliveryReport:
     """Deliver up to `limit` due emails once; returns what happened."""
     owner = _owner()
-    report = DeliveryReport()
+    report = DeliveryReport(sent=_recover(sessions))
     ids = _claim(sessions, owner=owner, lease=lease, limit=limit)
     if not ids:
         return report
@@ -114,7 +156,9 @@ def deliver_due(
                     continue
                 session.expunge(row)
             try:
-                where = transport.send(row)
+                where = transport.send(row, functools.partial(_committing, sessions, row_id, owner))
+            except LeaseLostError:
+                continue
             except DeliveryError as exc:
                 if exc.permanent or row.attempts >= MAX_ATTEMPTS:
                     log.error("email %s to %s failed for good: %s", row.message_id, row.to_addr, exc)

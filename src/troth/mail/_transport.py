@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import hashlib
 import json
 import os
+import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -45,12 +48,19 @@ def build_email(row: OutboxMessage) -> EmailMessage:
     return message
 
 
+#: called once the whole message is with the server, just before asking it to accept
+CommitPoint = Callable[[], None]
+
+
 class Transport(Protocol):
     def __enter__(self) -> Transport: ...
     def __exit__(self, *exc: object) -> None: ...
-    def send(self, row: OutboxMessage) -> str:
+    def send(self, row: OutboxMessage, commit_point: CommitPoint) -> str:
         """Deliver `row`; returns where it went. Raises DeliveryError."""
         ...
+
+
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 
 
 class FileTransport:
@@ -70,7 +80,7 @@ class FileTransport:
         tag = hashlib.sha256(row.message_id.encode()).hexdigest()[:12]
         return self.folder / f"{row.id:06d}-{tag}.eml"
 
-    def send(self, row: OutboxMessage) -> str:
+    def send(self, row: OutboxMessage, commit_point: CommitPoint) -> str:
         target = self.path_for(row)
         partial = target.with_suffix(".eml.partial")
         try:
@@ -123,26 +133,61 @@ class SmtpTransport:
         self._smtp = smtp
         return smtp
 
-    def send(self, row: OutboxMessage) -> str:
+    def send(self, row: OutboxMessage, commit_point: CommitPoint) -> str:
+        """MAIL, RCPT, DATA and the whole message; then `commit_point()`; then the final dot.
+
+        A server discards a message whose final dot never came, so a crash before
+        the commit point loses nothing and the row is simply sent again; after it,
+        the row is known to be with the server and is never sent twice.
+        """
         smtp = self._connect()
         try:
-            refused = smtp.send_message(build_email(row))
+            smtp.ehlo_or_helo_if_needed()
+            code, reply = smtp.mail(row.from_addr)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, reply, row.from_addr)
+            code, reply = smtp.rcpt(row.to_addr)
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({row.to_addr: (code, reply)})
+            code, reply = smtp.docmd("data")
+            if code != 354:
+                raise smtplib.SMTPDataError(code, reply)
+            body = _DOT_AT_LINE_START.sub(b"..", build_email(row).as_bytes(policy=email.policy.SMTP))
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            smtp.send(body)
+            commit_point()
+            smtp.send(b".\r\n")
+            code, reply = smtp.getreply()
+            if code != 250:
+                raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPRecipientsRefused as exc:
+            self._reset()
             codes = [code for code, _ in exc.recipients.values()]
             raise DeliveryError(
                 f"recipient refused: {codes}", permanent=all(c >= 500 for c in codes)
             ) from None
         except smtplib.SMTPResponseException as exc:
-            self._drop()
+            self._reset()
             raise DeliveryError(
                 f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=exc.smtp_code >= 500
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise DeliveryError(f"SMTP failed: {exc}", permanent=False) from None
-        if refused:
-            raise DeliveryError(f"recipient refused: {refused}", permanent=True)
+        except BaseException:
+            # Dropping the connection mid-DATA makes the server discard the message.
+            self._drop()
+            raise
         return f"smtp://{self.settings.smtp_host}:{self.settings.smtp_port}"
+
+    def _reset(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
 
     def _drop(self) -> None:
         if self._smtp is not None:
