@@ -171,3 +171,17 @@ def test_inline_worker_runs_steps_and_the_steps_they_enqueue(sessions: sessionma
     finally:
         worker.stop()
     assert sorted(_completions(sessions)) == sorted([f"s{n}" for n in range(10)] * 2)
+
+
+def test_periodic_steps_run_once_per_period_whichever_sweep_comes_first(
+    sessions: sessionmaker[Session],
+) -> None:
+    registry = StepRegistry()
+    registry.register_periodic("hourly", _record, every=dt.timedelta(hours=1))
+    recorder = Recorder()
+    first = sweep(sessions, recorder, registry=registry)
+    second = sweep(sessions, recorder, registry=registry)  # another worker's sweep, same hour
+    assert len(first) == 1 and second == []
+    assert run_step(sessions, registry, first[0])
+    assert sweep(sessions, recorder, registry=registry) == []
+    assert [s.startswith("period-") for s in _completions(sessions)] == [True]
