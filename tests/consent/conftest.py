@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from troth.consent._banner import BannerConfig
 from troth.declaration import Declaration, load
-from troth.store._base import Base
+from troth.settings import Settings
+from troth.store import make_engine, upgrade
+from troth.web import Runtime, create_app
 
 SHOP = Path(__file__).with_name("shop.yaml")
 SECRET = "consent-tests-secret-key-0123456789"
@@ -28,36 +29,22 @@ def config(shop: Declaration) -> BannerConfig:
     return BannerConfig.from_declaration(shop)
 
 
-def _postgres_engine(url: str) -> Iterator[Engine]:
-    schema = f"consent_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"}, pool_size=10)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def ledger_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh ledger database: a SQLite file, or a throw-away schema in the local PostgreSQL."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
-        Base.metadata.create_all(engine)
-        yield engine
-        engine.dispose()
-        return
-    url = request.getfixturevalue("postgres_url")
-    for engine in _postgres_engine(url):
-        Base.metadata.create_all(engine)
-        yield engine
+@pytest.fixture
+def ledger(store_url: str) -> Iterator[sessionmaker[Session]]:
+    """A migrated, empty store (SQLite file or a throw-away PostgreSQL schema)."""
+    engine = make_engine(store_url)
+    upgrade(engine)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()
 
 
 @pytest.fixture
-def ledger(ledger_engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(ledger_engine, expire_on_commit=False)
+def client(store_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """A TestClient on troth serving the test shop."""
+    settings = Settings.for_declaration(
+        SHOP, state_dir=tmp_path / ".troth", secret_key=SECRET, database_url=store_url
+    )
+    runtime = Runtime.start(settings)
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as test_client:
+        yield test_client
+    runtime.sessions.kw["bind"].dispose()

@@ -314,9 +314,11 @@ def _demo_headers() -> dict[str, str]:
 
 
 @router.get("/demo/", summary="The demo shop", response_class=HTMLResponse, include_in_schema=False)
-def demo_page(runtime: RuntimeDep, current: CurrentSite) -> HTMLResponse:
+def demo_page(
+    current: CurrentSite, lang: Annotated[str, Query(max_length=16, pattern=r"^[A-Za-z-]*$")] = ""
+) -> HTMLResponse:
     page = environment().get_template("consent/demo.html")
-    language = current.config.languages[0]
+    language = current.config.language_for(lang) if lang else current.config.languages[0]
     return HTMLResponse(page.render(shop=current.demo, language=language), headers=_demo_headers())
 
 
