@@ -1,0 +1,354 @@
+"""SQL databases through SQLAlchemy Core: one base, a thin subclass per engine.
+
+Statements are written once per shape in the driver's own parameter style and
+run with `exec_driver_sql`, so troth adds almost nothing to the database's own
+time: keys go in batches (`= ANY(%s)` on PostgreSQL, padded `IN (...)` lists
+elsewhere, so each shape is one cached / prepared statement), identifiers are
+always quoted, and every statement is bounded by the dataset's
+`timeout_seconds` (PostgreSQL `statement_timeout`, MariaDB
+`max_statement_time`, a progress handler on SQLite).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from troth._errors import ConfigurationError, ConnectorError
+from troth.connectors._base import (
+    Connector,
+    Delete,
+    EnsureRow,
+    Fault,
+    Key,
+    Lookup,
+    Operation,
+    Relink,
+    Remote,
+    Rewrite,
+    UpdateEach,
+)
+from troth.declaration import Dataset
+
+__all__ = ["MySQLConnector", "PostgresConnector", "SQLiteConnector", "SqlConnector", "sql_url"]
+
+_SCHEMES = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+    "mariadb+pymysql": "mysql+pymysql",
+}
+
+
+def sql_url(raw: str, *, dataset: str) -> URL:
+    """Parse a connection URL; bare `postgresql://` / `mysql://` pick psycopg 3 / PyMySQL."""
+    scheme, sep, rest = raw.partition("://")
+    if not sep:
+        raise ConfigurationError(
+            f"dataset `{dataset}`: the connection URL is not a URL (e.g. postgresql://…)"
+        )
+    try:
+        return make_url(f"{_SCHEMES.get(scheme, scheme)}://{rest}")
+    except ArgumentError as exc:
+        raise ConfigurationError(f"dataset `{dataset}`: invalid connection URL: {exc}") from None
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SqlConnector(Connector):
+    """Shared SQL: subclasses set the placeholder, time limits and how keys are matched."""
+
+    placeholder: ClassVar[str] = "%s"
+    batch_size: ClassVar[int] = 500
+    text_cast: ClassVar[str] = "{}"
+
+    def __init__(self, dataset: Dataset, url: URL) -> None:
+        super().__init__(dataset)
+        self.engine = self.create_engine(url)
+        self._quote = self.engine.dialect.identifier_preparer.quote_identifier
+        self._reader: Connection | None = None
+        self._tables: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ subclass hooks
+
+    def create_engine(self, url: URL) -> Engine:
+        return create_engine(url, pool_size=2, max_overflow=2)
+
+    def match(self, columns: Sequence[str], keys: Sequence[Key]) -> tuple[str, list[Any]]:
+        """A WHERE fragment matching rows whose `columns` equal one of `keys`, and its parameters."""
+        ph = self.placeholder
+        padded = list(keys)
+        # Pad to a power of two so a handful of statement shapes serve every batch.
+        size = 1
+        while size < len(padded):
+            size *= 2
+        padded.extend([padded[-1]] * (size - len(padded)))
+        if len(columns) == 1:
+            sql = f"{self._quote(columns[0])} IN ({', '.join([ph] * size)})"
+            return sql, [k[0] for k in padded]
+        row = "(" + ", ".join([ph] * len(columns)) + ")"
+        target = "(" + ", ".join(self._quote(c) for c in columns) + ")"
+        return f"{target} IN ({', '.join([row] * size)})", [v for k in padded for v in k]
+
+    def stream(self, connection: Connection, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
+        result = connection.execution_options(stream_results=True).exec_driver_sql(sql, tuple(params))
+        try:
+            yield from result
+        finally:
+            result.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def table(self, name: str) -> str:
+        found = self._tables.get(name)
+        if found is None:
+            schema = self.dataset.db_schema
+            found = f"{self._quote(schema)}.{self._quote(name)}" if schema else self._quote(name)
+            self._tables[name] = found
+        return found
+
+    def _connection(self) -> Connection:
+        if self._reader is None:
+            try:
+                self._reader = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            except SQLAlchemyError as exc:
+                raise self._error(exc, "", "") from None
+        return self._reader
+
+    def fetch(self, lookup: Lookup) -> Iterator[Sequence[Any]]:
+        name = lookup.collection.name
+        columns = ", ".join(self._quote(c) for c in lookup.columns)
+        head = f"SELECT {columns} FROM {self.table(name)} WHERE "
+        connection = self._connection()
+        if lookup.match == "contains":
+            target = "lower(" + self.text_cast.format(self._quote(lookup.field)) + ")"
+            for chunk in _chunks(lookup.values, 50):
+                where = " OR ".join([f"{target} LIKE {self.placeholder} ESCAPE '!'"] * len(chunk))
+                params = ["%" + _like_escape(str(v).lower()) + "%" for v in chunk]
+                yield from self._guarded(connection, head + where, params, name)
+            return
+        for chunk in _chunks(lookup.values, self.batch_size):
+            where, params = self.match([lookup.field], [(v,) for v in chunk])
+            yield from self._guarded(connection, head + where, params, name)
+
+    def _guarded(
+        self, connection: Connection, sql: str, params: Sequence[Any], table: str
+    ) -> Iterator[Sequence[Any]]:
+        try:
+            yield from self.stream(connection, sql, params)
+        except self.errors() as exc:
+            raise self._error(exc, table, sql) from None
+
+    # ------------------------------------------------------------------ writing
+
+    def erase(self, operations: Sequence[Operation], *, fault: Fault | None = None) -> list[int]:
+        counts: list[int] = []
+        table, sql = "", ""
+        try:
+            with self.engine.connect() as connection, connection.begin():
+                for operation in operations:
+                    table = getattr(operation, "table", "")
+                    if fault is not None:
+                        fault(f"{self.dataset.id}.{table}:{type(operation).__name__}")
+                    counts.append(self._apply(connection, operation))
+        except self.errors() as exc:
+            raise self._error(exc, table, sql) from None
+        return counts
+
+    def _run(self, connection: Connection, sql: str, params: Sequence[Any], table: str) -> int:
+        try:
+            return connection.exec_driver_sql(sql, tuple(params)).rowcount
+        except self.errors() as exc:
+            raise self._error(exc, table, sql) from None
+
+    def _apply(self, connection: Connection, op: Operation) -> int:
+        ph = self.placeholder
+        if isinstance(op, Remote):
+            raise ConnectorError("a SQL dataset cannot take a webhook request", dataset=self.dataset.id)
+        table = self.table(op.table)
+        if isinstance(op, Relink):
+            total = 0
+            value = ph if op.replacement is not None else "NULL"
+            extra = [op.replacement] if op.replacement is not None else []
+            for chunk in _chunks(op.values, self.batch_size):
+                where, params = self.match([op.column], [(v,) for v in chunk])
+                total += self._run(
+                    connection,
+                    f"UPDATE {table} SET {self._quote(op.column)} = {value} WHERE {where}",
+                    [*extra, *params],
+                    op.table,
+                )
+            return total
+        if isinstance(op, EnsureRow):
+            where, params = self.match(op.key_columns, [tuple(op.values[c] for c in op.key_columns)])
+            exists = connection.exec_driver_sql(f"SELECT 1 FROM {table} WHERE {where}", tuple(params)).first()
+            if exists is not None:
+                return 0
+            columns = ", ".join(self._quote(c) for c in op.values)
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join([ph] * len(op.values))})"
+            return self._run(connection, sql, list(op.values.values()), op.table)
+        if isinstance(op, UpdateEach):
+            total = 0
+            for key, assignments in op.rows:
+                sets = ", ".join(f"{self._quote(c)} = {ph}" for c in assignments)
+                where = " AND ".join(f"{self._quote(c)} = {ph}" for c in op.key_columns)
+                sql = f"UPDATE {table} SET {sets} WHERE {where}"
+                total += self._run(connection, sql, [*assignments.values(), *key], op.table)
+            return total
+        if isinstance(op, Rewrite):
+            return self._rewrite(connection, op, table)
+        total = 0
+        for chunk in _chunks(op.keys, self.batch_size):
+            where, params = self.match(op.key_columns, chunk)
+            if isinstance(op, Delete):
+                total += self._run(connection, f"DELETE FROM {table} WHERE {where}", params, op.table)
+            else:
+                sets = ", ".join(f"{self._quote(c)} = {ph}" for c in op.assignments)
+                sql = f"UPDATE {table} SET {sets} WHERE {where}"
+                total += self._run(connection, sql, [*op.assignments.values(), *params], op.table)
+        return total
+
+    def _rewrite(self, connection: Connection, op: Rewrite, table: str) -> int:
+        ph = self.placeholder
+        keys = ", ".join(self._quote(c) for c in op.key_columns)
+        changed: list[tuple[Any, Key]] = []
+        for chunk in _chunks(op.keys, self.batch_size):
+            where, params = self.match(op.key_columns, chunk)
+            sql = f"SELECT {keys}, {self._quote(op.column)} FROM {table} WHERE {where}"
+            for row in connection.exec_driver_sql(sql, tuple(params)):
+                values = tuple(row)
+                new = op.rewrite(values[-1])
+                if new != values[-1]:
+                    changed.append((new, values[:-1]))
+        where = " AND ".join(f"{self._quote(c)} = {ph}" for c in op.key_columns)
+        sql = f"UPDATE {table} SET {self._quote(op.column)} = {ph} WHERE {where}"
+        for new, key in changed:
+            self._run(connection, sql, [new, *key], op.table)
+        return len(changed)
+
+    # ------------------------------------------------------------------ errors and cleanup
+
+    def driver_errors(self) -> tuple[type[Exception], ...]:
+        return ()
+
+    def errors(self) -> tuple[type[Exception], ...]:
+        return (SQLAlchemyError, *self.driver_errors())
+
+    def _error(self, exc: Exception, table: str, sql: str) -> ConnectorError:
+        detail = getattr(exc, "orig", None) or exc
+        message = str(detail).strip().splitlines()[0] if str(detail).strip() else type(detail).__name__
+        where = self.engine.url.render_as_string(hide_password=True)
+        return ConnectorError(f"{message} (at {where})", dataset=self.dataset.id, table=table, sql=sql)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        self.engine.dispose()
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+class PostgresConnector(SqlConnector):
+    """PostgreSQL via psycopg 3: `= ANY(%s)` arrays, rows streamed in chunks without a server cursor."""
+
+    text_cast = "CAST({} AS TEXT)"
+    batch_size = 5000
+
+    def create_engine(self, url: URL) -> Engine:
+        limit = int(self.dataset.timeout_seconds * 1000)
+        options = f"-c statement_timeout={limit} -c lock_timeout={limit}"
+        return create_engine(
+            url, pool_size=2, max_overflow=2, connect_args={"options": options, "connect_timeout": 10}
+        )
+
+    def match(self, columns: Sequence[str], keys: Sequence[Key]) -> tuple[str, list[Any]]:
+        if len(columns) == 1:
+            return f"{self._quote(columns[0])} = ANY({self.placeholder})", [[k[0] for k in keys]]
+        return super().match(columns, keys)
+
+    def stream(self, connection: Connection, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            yield from cursor.stream(sql, tuple(params), size=2000)
+
+    def driver_errors(self) -> tuple[type[Exception], ...]:
+        import psycopg
+
+        return (psycopg.Error,)
+
+
+class MySQLConnector(SqlConnector):
+    """MariaDB and MySQL via PyMySQL: unbuffered cursors stream, `max_statement_time` bounds."""
+
+    text_cast = "CAST({} AS CHAR)"
+
+    def create_engine(self, url: URL) -> Engine:
+        limit = self.dataset.timeout_seconds
+        engine = create_engine(
+            url,
+            pool_size=2,
+            max_overflow=2,
+            connect_args={
+                "connect_timeout": 10,
+                "read_timeout": int(limit) + 5,
+                "write_timeout": int(limit) + 5,
+            },
+        )
+
+        @event.listens_for(engine, "connect")
+        def _limit(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                if "mariadb" in dbapi_connection.get_server_info().lower():
+                    cursor.execute("SET SESSION max_statement_time = %s", (limit,))
+                else:
+                    cursor.execute("SET SESSION max_execution_time = %s", (int(limit * 1000),))
+
+        return engine
+
+    def driver_errors(self) -> tuple[type[Exception], ...]:
+        import pymysql
+
+        return (pymysql.Error,)
+
+
+class SQLiteConnector(SqlConnector):
+    """SQLite: a progress handler aborts any statement that outlives the dataset's time limit."""
+
+    placeholder = "?"
+
+    def create_engine(self, url: URL) -> Engine:
+        limit = self.dataset.timeout_seconds
+        engine = create_engine(url, connect_args={"timeout": limit})
+
+        @event.listens_for(engine, "connect")
+        def _bound(dbapi_connection: Any, record: Any) -> None:
+            deadline = [float("inf")]
+            record.info["troth.deadline"] = deadline
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+            dbapi_connection.set_progress_handler(lambda: int(time.monotonic() > deadline[0]), 10000)
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _start(connection: Connection, *_args: Any) -> None:
+            deadline = connection.info.get("troth.deadline")
+            if deadline is not None:
+                deadline[0] = time.monotonic() + limit
+
+        return engine
+
+    def driver_errors(self) -> tuple[type[Exception], ...]:
+        import sqlite3
+
+        return (sqlite3.Error,)

@@ -1,0 +1,298 @@
+"""Erase, rectify, restrict: checkpointed steps in troth's store, resumable and idempotent.
+
+    collect            find every row once, before anything changes; keep the keys (encrypted)
+    <kind>:<dataset>   one transaction per data store; done = a `dsr_steps` row
+    flag               (restrict) the flag in troth's store the consent API reports
+    finish             the report, the audit event
+
+A crash anywhere resumes at the first step without a `dsr_steps` row. A step
+that committed in the site's database but not in troth's store runs again,
+which changes nothing: deletes find no rows, updates write the same values,
+hashes were computed once at collection time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from troth._crypto import decrypt, encrypt, keyed_hash
+from troth.connectors import Connector, Fault, Operation
+from troth.declaration import Declaration
+from troth.dsr.engine._change import check_targets, rectify_operations, restrict_operations
+from troth.dsr.engine._erase import Outcome, erasure_operations, remote_operations
+from troth.dsr.engine._found import Found, wanted_for_change
+from troth.dsr.engine._identity import Identities, subject_hash
+from troth.dsr.engine._models import DsrRestriction, DsrRun, DsrStep
+from troth.dsr.engine._plan import Plan, make_plan
+from troth.dsr.engine._traverse import Traversal
+from troth.store import utcnow
+
+__all__ = ["Kind", "RunResult", "execute", "is_restricted"]
+
+Kind = Literal["erase", "rectify", "restrict", "lift"]
+_PURPOSE = "dsr.checkpoint"
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    kind: str
+    status: str
+    outcomes: list[dict[str, Any]]
+    unreachable: list[dict[str, str]]
+    dry_run: bool = False
+    resumed: bool = False
+    steps: list[str] = field(default_factory=list)
+
+
+def restriction_hash(secret: str, kind: str, value: Any) -> str:
+    return keyed_hash(secret, f"{kind}:{value}", purpose="dsr.restriction")
+
+
+def is_restricted(session: Session, *, secret: str, kind: str, value: Any) -> bool:
+    """Whether processing for this identity is restricted (what the consent check API reports)."""
+    hashes = [restriction_hash(secret, kind, v) for v in {value, str(value).lower()}]
+    found = session.scalar(
+        select(DsrRestriction.id).where(
+            DsrRestriction.identity_hash.in_(hashes), DsrRestriction.lifted_at.is_(None)
+        )
+    )
+    return found is not None
+
+
+def _operations(
+    kind: Kind,
+    plan: Plan,
+    declaration: Declaration,
+    found: Found,
+    today: dt.date,
+    changes: Mapping[str, Any],
+    run_id: str,
+) -> dict[str, tuple[list[Operation], list[Outcome]]]:
+    steps: dict[str, tuple[list[Operation], list[Outcome]]] = {}
+    for dataset in declaration.datasets:
+        if dataset.webhook is not None:
+            action: Literal["erase", "rectify", "restrict"] = (
+                "erase" if kind == "erase" else "rectify" if kind == "rectify" else "restrict"
+            )
+            values = (
+                dict(changes)
+                if kind == "rectify"
+                else {"restricted": kind == "restrict"}
+                if action == "restrict"
+                else {}
+            )
+            steps[f"{kind}:{dataset.id}"] = (
+                remote_operations(plan, dataset, found, action, run_id, values),
+                [],
+            )
+        elif kind == "erase":
+            steps[f"{kind}:{dataset.id}"] = erasure_operations(plan, dataset, found, today=today)
+        elif kind == "rectify":
+            steps[f"{kind}:{dataset.id}"] = rectify_operations(dataset, found, changes)
+        else:
+            steps[f"{kind}:{dataset.id}"] = restrict_operations(dataset, found, lift=kind == "lift")
+    return steps
+
+
+def _collect(
+    plan: Plan, connectors: Mapping[str, Connector], identities: Identities, secret: str, progress: Any
+) -> Found:
+    found = Found(secret)
+    traversal = Traversal(plan, connectors, identities, wanted_for_change)
+    traversal.run(found.add, progress=progress)
+    found.identities = traversal.identities()
+    return found
+
+
+def execute(
+    *,
+    sessions: sessionmaker[Session],
+    secret: str,
+    declaration: Declaration,
+    connectors: Mapping[str, Connector],
+    kind: Kind,
+    identities: Identities,
+    changes: Mapping[str, Any] | None = None,
+    reason: str = "",
+    dry_run: bool = False,
+    fault: Fault | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    run_id: str | None = None,
+    actor: str = "troth",
+) -> RunResult:
+    """Run (or resume) one change request; see the module docstring for the steps."""
+    changes = dict(changes or {})
+    plan = make_plan(declaration, identities)
+    if kind == "rectify":
+        check_targets(plan, changes)
+    unreachable = [{"collection": f"{d}.{c}", "reason": why} for d, c, why in plan.unreachable]
+    if dry_run:
+        found = _collect(plan, connectors, identities, secret, progress)
+        planned = _operations(kind, plan, declaration, found, dt.date.today(), changes, "dry-run")
+        expected = [o.to_dict() for _ops, outs in planned.values() for o in outs]
+        return RunResult("", kind, "planned", expected, unreachable, dry_run=True)
+    subject = subject_hash(secret, identities)
+    resumed = True
+    with sessions.begin() as session:
+        run = (
+            session.get(DsrRun, run_id)
+            if run_id
+            else session.scalars(
+                select(DsrRun)
+                .where(DsrRun.kind == kind, DsrRun.subject_hash == subject, DsrRun.status != "completed")
+                .order_by(DsrRun.started_at.desc())
+            ).first()
+        )
+        if run is None:
+            resumed = False
+            run = DsrRun(
+                id=run_id or str(uuid.uuid4()),
+                kind=kind,
+                subject_hash=subject,
+                status="running",
+                policy_version=declaration.policy.version,
+                error="",
+                started_at=utcnow(),
+            )
+            session.add(run)
+        run_id = run.id
+        done = {s.name: s.detail for s in session.scalars(select(DsrStep).where(DsrStep.run_id == run.id))}
+        checkpoint = run.checkpoint
+    position = len(done)
+
+    def _finish_step(name: str, detail: Any, **run_fields: Any) -> None:
+        nonlocal position
+        position += 1
+        with sessions.begin() as session:
+            session.add(
+                DsrStep(
+                    run_id=run_id,
+                    name=name,
+                    position=position,
+                    detail=json.dumps(detail),
+                    finished_at=utcnow(),
+                )
+            )
+            current = session.get(DsrRun, run_id)
+            assert current is not None
+            for key, value in run_fields.items():
+                setattr(current, key, value)
+
+    if fault is not None:
+        fault("step:collect")
+    if "collect" not in done or checkpoint is None:
+        found = _collect(plan, connectors, identities, secret, progress)
+        state: dict[str, Any] = {
+            "found": found.to_json(),
+            "today": dt.date.today().isoformat(),
+            "changes": changes,
+        }
+        sealed = encrypt(secret, json.dumps(state).encode(), purpose=_PURPOSE)
+        _finish_step("collect", {"collections": len(found.rows)}, checkpoint=sealed)
+    else:
+        state = json.loads(decrypt(secret, checkpoint, purpose=_PURPOSE))
+        found = Found.from_json(secret, state["found"])
+        changes = state["changes"]
+    today = dt.date.fromisoformat(state["today"])
+
+    outcomes: list[dict[str, Any]] = []
+    if kind in ("restrict", "lift"):
+        if fault is not None:
+            fault("step:flag")
+        if "flag" not in done:
+            _flag(sessions, secret, found, run_id, lift=kind == "lift", reason=reason)
+            _finish_step("flag", {})
+    for name, (ops, outs) in _operations(kind, plan, declaration, found, today, changes, run_id).items():
+        if fault is not None:
+            fault(f"step:{name}")
+        if name in done:
+            outcomes.extend(json.loads(done[name]))
+            continue
+        dataset_id = name.split(":", 1)[1]
+        counts = connectors[dataset_id].erase(ops, fault=fault) if ops else []
+        detail = [o.to_dict() for o in outs]
+        if not outs and counts:
+            detail = [
+                {
+                    "dataset": dataset_id,
+                    "collection": op.table if hasattr(op, "table") else getattr(op, "collection", ""),
+                    "updated": n,
+                }
+                for op, n in zip(ops, counts, strict=True)
+            ]
+        outcomes.extend(detail)
+        _finish_step(name, detail)
+    if fault is not None:
+        fault("step:finish")
+    report = {"run": run_id, "kind": kind, "outcomes": outcomes, "unreachable": unreachable}
+    with sessions.begin() as session:
+        current = session.get(DsrRun, run_id)
+        assert current is not None
+        if current.status != "completed":
+            current.status, current.report, current.finished_at = "completed", json.dumps(report), utcnow()
+            current.checkpoint = None if kind != "restrict" else current.checkpoint
+            _audit(session, secret, actor, kind, identities, run_id, outcomes)
+    return RunResult(run_id, kind, "completed", outcomes, unreachable, resumed=resumed, steps=[*done])
+
+
+def _flag(
+    sessions: sessionmaker[Session], secret: str, found: Found, run_id: str, *, lift: bool, reason: str
+) -> None:
+    hashes = {restriction_hash(secret, kind, v) for kind, values in found.identities.items() for v in values}
+    with sessions.begin() as session:
+        active = session.scalars(
+            select(DsrRestriction).where(
+                DsrRestriction.identity_hash.in_(hashes), DsrRestriction.lifted_at.is_(None)
+            )
+        ).all()
+        if lift:
+            for row in active:
+                row.lifted_at, row.lift_reason = utcnow(), reason
+            return
+        for missing in hashes - {row.identity_hash for row in active}:
+            session.add(
+                DsrRestriction(
+                    identity_hash=missing,
+                    run_id=run_id,
+                    reason=reason,
+                    restricted_at=utcnow(),
+                    lift_reason="",
+                )
+            )
+
+
+def _audit(
+    session: Session,
+    secret: str,
+    actor: str,
+    kind: str,
+    identities: Identities,
+    run_id: str,
+    outcomes: list[dict[str, Any]],
+) -> None:
+    try:
+        from troth import audit
+    except ImportError:  # a build without the audit log
+        return
+    first = next(iter(identities.values()))[0]
+    totals = {
+        k: sum(int(o.get(k, 0) or 0) for o in outcomes)
+        for k in ("deleted", "anonymised", "retained", "updated")
+    }
+    audit.record(
+        session,
+        secret=secret,
+        actor=actor,
+        action=f"dsr.{kind}",
+        subject=str(first),
+        detail={"run": run_id, **totals},
+    )

@@ -1,0 +1,132 @@
+"""Run a plan: batched lookups until no new key turns up, rows streamed to a sink.
+
+One query per lookup and batch of keys (never one per row); rows flow to the
+sink in bounded batches, so a person with a million rows costs a million rows
+of time but only a batch of memory — plus the keys that lead further (order
+ids for order items), which the traversal must remember anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from troth.connectors import Connector, Lookup
+from troth.declaration import Collection, Dataset
+from troth.dsr.engine._graph import Domain, LookupSpec
+from troth.dsr.engine._identity import Identities
+from troth.dsr.engine._plan import Plan
+from troth.dsr.engine._strategies import mention_pattern, mentions
+
+__all__ = ["Sink", "Traversal"]
+
+#: receives (lookup, selected columns, a batch of rows)
+Sink = Callable[[LookupSpec, Sequence[str], list[Sequence[Any]]], None]
+Wanted = Callable[[Dataset, Collection], Sequence[str]]
+
+_BATCH = 2000
+
+
+class Traversal:
+    def __init__(
+        self, plan: Plan, connectors: Mapping[str, Connector], identities: Identities, wanted: Wanted
+    ) -> None:
+        self.plan = plan
+        self.connectors = connectors
+        self.domains: dict[Domain, list[Any]] = {}
+        self._known: dict[Domain, set[Any]] = {}
+        for kind, values in identities.items():
+            for value in values:
+                self._add(("identity", kind), value)
+        self._columns: dict[tuple[str, str], list[str]] = {}
+        for spec in plan.lookups:
+            if spec.key not in self._columns:
+                self._columns[spec.key] = self._select(spec, wanted(spec.dataset, spec.collection))
+        owned = [s.key for s in plan.lookups if s.match == "equals"]
+        #: collections found by more than one lookup need their rows de-duplicated
+        self._dedupe = {key for key in owned if owned.count(key) > 1 and not _shared(plan, key)}
+        self._seen: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
+
+    def _select(self, spec: LookupSpec, wanted: Sequence[str]) -> list[str]:
+        collection = spec.collection
+        names = [*collection.primary_key, *wanted]
+        names += [s.field for s in self.plan.lookups if s.key == spec.key and s.match == "equals"]
+        names += [f for f, _ in self.plan.graph.producers.get(spec.key, [])]
+        return list(dict.fromkeys(names))
+
+    def _add(self, domain: Domain, value: Any) -> None:
+        known = self._known.setdefault(domain, set())
+        try:
+            if value in known:
+                return
+            known.add(value)
+        except TypeError:
+            return
+        self.domains.setdefault(domain, []).append(value)
+
+    def identities(self) -> Identities:
+        """Every identity value known by the end: given, or found on the way."""
+        return {d[1]: list(v) for d, v in self.domains.items() if d[0] == "identity"}
+
+    def run(self, sink: Sink, *, progress: Callable[[str, int], None] | None = None) -> None:
+        cursors = [0] * len(self.plan.lookups)
+        progressed = True
+        while progressed:
+            progressed = False
+            for index, spec in enumerate(self.plan.lookups):
+                values = self.domains.get(spec.source, [])
+                if cursors[index] >= len(values):
+                    continue
+                fresh = values[cursors[index] :]
+                cursors[index] = len(values)
+                progressed = True
+                count = self._lookup(spec, fresh, sink)
+                if progress is not None:
+                    progress(spec.describe(), count)
+
+    def _lookup(self, spec: LookupSpec, values: Sequence[Any], sink: Sink) -> int:
+        connector = self.connectors[spec.dataset.id]
+        if spec.match == "contains":
+            return self._mentions(spec, values, sink)
+        columns = self._columns[spec.key]
+        pk = [columns.index(c) for c in spec.collection.primary_key]
+        feeds = [(columns.index(f), d) for f, d in self.plan.graph.producers.get(spec.key, [])]
+        seen = self._seen.setdefault(spec.key, set()) if spec.key in self._dedupe else None
+        batch: list[Sequence[Any]] = []
+        count = 0
+        for row in connector.fetch(Lookup(spec.collection, spec.field, values, columns)):
+            if seen is not None:
+                key = tuple(row[i] for i in pk)
+                if key in seen:
+                    continue
+                seen.add(key)
+            for position, domain in feeds:
+                value = row[position]
+                if value is not None:
+                    self._add(domain, value)
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                count += len(batch)
+                sink(spec, columns, batch)
+                batch = []
+        if batch:
+            count += len(batch)
+            sink(spec, columns, batch)
+        return count
+
+    def _mentions(self, spec: LookupSpec, values: Sequence[Any], sink: Sink) -> int:
+        connector = self.connectors[spec.dataset.id]
+        columns = [*spec.collection.primary_key, spec.field]
+        pattern = mention_pattern(values)
+        rows = [
+            row
+            for row in connector.fetch(Lookup(spec.collection, spec.field, values, columns, "contains"))
+            if mentions(row[-1], pattern)
+        ]
+        if rows:
+            sink(spec, columns, rows)
+        return len(rows)
+
+
+def _shared(plan: Plan, key: tuple[str, str]) -> bool:
+    return any(s.key == key and s.collection.shared for s in plan.lookups)
