@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from declaration_base import dump
 from typer.testing import CliRunner
 
-from conftest import dump
 from troth.cli import build_app
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*/troth.yaml"))

@@ -12,10 +12,10 @@ import copy
 from typing import Any
 
 import pytest
+from declaration_base import BASE, dump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import BASE, dump
 from troth import DeclarationError
 from troth.declaration import read, read_text
 from troth.declaration._lint import run

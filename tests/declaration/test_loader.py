@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from declaration_base import dump
 
-from conftest import dump
 from troth import DeclarationError, Problem
 from troth.declaration import read, read_text
 
@@ -446,3 +446,13 @@ def test_syntax_error_names_the_section_it_is_in() -> None:
     problem = only(problems("organization:\n  legal_name: A\npurposes:\n  - id: [x\n"))
     assert problem.message.startswith("invalid YAML")
     assert problem.path.startswith("purposes[0]")
+
+
+def test_oversized_input_is_refused(tmp_path: Path) -> None:
+    assert "too large" in only(problems("a: " + "x" * 5_000_001)).message
+    huge = tmp_path / "troth.yaml"
+    with huge.open("wb") as sparse:
+        sparse.truncate(30_000_000)  # a sparse file: refused by its size, never read
+    problem = only(problems_of_file(huge))
+    assert "too large" in problem.message
+    assert problem.location.line == 1

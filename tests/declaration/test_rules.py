@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from declaration_base import Loader
 
-from conftest import Loader
 from troth.declaration._lint import all_rules, rules_markdown, run
 
 Edit = Callable[[dict[str, Any]], None]
@@ -74,7 +74,7 @@ CPA = both(
     put("rights", "jurisdictions", "cpa", {"offered": ["access"]}),
 )
 
-#: rule id → (what breaks it, what fixes it again), each on the base declaration of conftest.py
+#: rule id → (what breaks it, what fixes it again), each on declaration_base.BASE
 CASES: dict[str, tuple[Edit, Edit]] = {
     "TROTH101": (put("cookies", 0, "name", "_ga"), put("cookies", 0, "category", "analytics")),
     "TROTH102": (

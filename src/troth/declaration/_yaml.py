@@ -333,6 +333,10 @@ def _kind(value: Any) -> str:
 def compose_file(path: Path, *, display: str | None = None) -> Located:
     name = display or str(path)
     try:
+        if path.stat().st_size > 4 * _MAX_CHARS:  # refuse before reading it all into memory
+            raise DeclarationError(
+                [_problem(Location(name, 1, 1), "the file is too large to be a declaration")]
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DeclarationError([_problem(Location(name), "file not found")]) from None
