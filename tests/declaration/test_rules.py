@@ -322,3 +322,19 @@ def test_docs_list_every_rule() -> None:
     )
     for rule_id in RULES:
         assert f"## {rule_id}\n" in doc.read_text(encoding="utf-8")
+
+
+def test_tracking_script_is_not_necessary(base: dict[str, Any], load: Loader) -> None:
+    base["scripts"] = [
+        {
+            "id": "gtm",
+            "name": "Tag Manager",
+            "provider": "Google",
+            "category": "necessary",
+            "src": "https://www.googletagmanager.com/gtm.js",
+        }
+    ]
+    (problem,) = run(load(base), only={"TROTH101"})
+    assert problem.path == "scripts[0].category"
+    base["scripts"][0]["category"] = "analytics"
+    assert run(load(base), only={"TROTH101"}) == []

@@ -21,6 +21,14 @@ _TRACKER_WORDS = re.compile(
     r"|audience measurement|conversion tracking|ad personali[sz]ation)\b",
     re.IGNORECASE,
 )
+#: Hosts that serve analytics, advertising and social tracking scripts.
+_TRACKER_HOSTS = re.compile(
+    r"(google-analytics\.com|googletagmanager\.com|doubleclick\.net|googleadservices\.com"
+    r"|googlesyndication\.com|connect\.facebook\.net|facebook\.com/tr|hotjar\.com|clarity\.ms"
+    r"|snap\.licdn\.com|analytics\.tiktok\.com|bat\.bing\.com|static\.ads-twitter\.com"
+    r"|plausible\.io|matomo|segment\.com|mixpanel\.com|hs-analytics\.net|js\.hs-scripts\.com)",
+    re.IGNORECASE,
+)
 #: Personal data that trackers read from a browser.
 _TRACKER_DATA = ("device", "usage", "location", "inference")
 
@@ -34,9 +42,10 @@ _TRACKER_DATA = ("device", "usage", "location", "inference")
     from consent (ePrivacy Directive Art. 5(3); UK PECR reg. 6(4)). Audience measurement,
     advertising and social-media trackers are not: the EDPB (Guidelines 2/2023 on the
     technical scope of Art. 5(3)) and the CNIL (recommendation of 17 Sept. 2020) say they
-    need prior consent. A cookie whose name belongs to a known tracker, or whose purpose
-    describes analytics or advertising, is flagged when its category is `necessary`, so the
-    banner would set it without asking. Fix: give it the category it really has.
+    need prior consent. A cookie whose name belongs to a known tracker, a script loaded from
+    a known tracking host, or either one whose purpose describes analytics or advertising,
+    is flagged when its category is `necessary`, since the banner would let it run without
+    asking. Fix: give it the category it really has.
     """,
 )
 def necessary_tracker(d: Declaration) -> Iterator[Finding]:
@@ -48,6 +57,15 @@ def necessary_tracker(d: Declaration) -> Iterator[Finding]:
                 ("cookies", i, "category"),
                 f"cookie `{cookie.name}` ({cookie.provider}) looks like analytics or advertising "
                 "but is declared `necessary`, so it would be set without consent",
+            )
+    for i, script in enumerate(d.scripts):
+        if script.category == "necessary" and (
+            _TRACKER_HOSTS.search(script.src) or _TRACKER_WORDS.search(script.purpose)
+        ):
+            yield (
+                ("scripts", i, "category"),
+                f"script `{script.id}` ({script.provider}) looks like analytics or advertising "
+                "but is declared `necessary`, so it would load without consent",
             )
 
 
