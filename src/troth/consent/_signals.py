@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from troth.consent._banner import BannerConfig
 from troth.declaration import JURISDICTIONS, Declaration
+from troth.declaration._countries import EEA
 
 __all__ = ["RequestSignals", "gpc_document", "jurisdiction_for", "reduce_user_agent", "truncate_ip"]
 
@@ -54,6 +55,8 @@ def truncate_ip(address: str) -> str:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
         return ""
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
@@ -93,7 +96,9 @@ def jurisdiction_for(declaration: Declaration, country: str) -> str:
         jurisdiction = JURISDICTIONS.get(jurisdiction_id)
         if jurisdiction is None:
             continue
-        if country in jurisdiction.regions or state_country in jurisdiction.regions:
+        # The GDPR's territory is the EEA (its jurisdiction entry lists no regions of its own).
+        regions = EEA if jurisdiction_id == "gdpr" else jurisdiction.regions
+        if country in regions or state_country in regions:
             return jurisdiction_id
     return "other"
 
