@@ -22,7 +22,7 @@ from troth._errors import PermissionDeniedError
 from troth.declaration import LoadedDeclaration
 from troth.settings import Settings
 from troth.web._accounts import ROLES, Principal, principal_for_session, principal_for_token, role_allows
-from troth.web._errors import NotAuthenticatedError
+from troth.web._errors import CsrfError, NotAuthenticatedError
 from troth.web._runtime import Runtime
 
 __all__ = [
@@ -101,7 +101,7 @@ async def check_csrf(request: Request, settings: Settings) -> None:
     seed = request.cookies.get(CSRF_COOKIE, "")
     expected = keyed_hash(settings.secret_key, seed, purpose="web.csrf") if seed else ""
     if not expected or not sent or not constant_time_equal(sent, expected):
-        raise PermissionDeniedError("the form has expired or did not come from this site; reload and retry")
+        raise CsrfError("the form has expired or did not come from this site; reload the page and retry")
 
 
 async def csrf_protect(request: Request) -> None:

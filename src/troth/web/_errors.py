@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from troth._errors import DeclarationError, RateLimitedError, TrothError
+from troth._errors import DeclarationError, PermissionDeniedError, RateLimitedError, TrothError
 
 __all__ = [
     "BadRequestError",
@@ -37,6 +37,12 @@ class NotAuthenticatedError(TrothError):
 
     status_code = 401
     code = "unauthenticated"
+
+
+class CsrfError(PermissionDeniedError):
+    """A state-changing browser request without this site's CSRF token."""
+
+    code = "csrf_failed"
 
 
 class BadRequestError(TrothError):

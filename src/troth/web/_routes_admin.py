@@ -119,11 +119,12 @@ def dashboard(request: Request, session: SessionDep, runtime: RuntimeDep, who: A
     from troth.notice._versions import timeline
 
     now = timeline(session, today=dt.datetime.now(dt.UTC).date())
-    statuses = dict(
-        session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-        .tuples()
-        .all()
-    )
+    statuses: dict[str, int] = {
+        status: count
+        for status, count in session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+    }
     recent = session.scalars(select(audit.AuditEvent).order_by(audit.AuditEvent.id.desc()).limit(10)).all()
     context = {
         "declaration": runtime.loaded.declaration,

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from fastapi.routing import iter_route_contexts
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
@@ -48,10 +49,10 @@ def admin_nav(request: Request) -> list[tuple[str, str]]:
     `@admin_router.get("/admin/consent", summary="Consent")`.
     """
     entries: list[tuple[str, str]] = []
-    for route in request.app.routes:
-        path = getattr(route, "path", "")
+    for route in iter_route_contexts(request.app.routes):
+        path = route.path or ""
         summary = getattr(route, "summary", None)
-        methods = getattr(route, "methods", None) or set()
+        methods = route.methods or set()
         if (
             summary
             and "GET" in methods
