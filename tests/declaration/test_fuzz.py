@@ -9,6 +9,7 @@ must also survive every lint rule.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,6 +134,8 @@ def test_structural_mutations(edits: list[tuple[str, tuple[Any, ...], Any]]) -> 
             parent[key]
         except (KeyError, IndexError, TypeError):
             continue
+        if not isinstance(parent, dict | list):
+            continue
         if kind == "delete":
             del parent[key]
         elif kind == "retype":
@@ -148,3 +151,41 @@ def test_duplicated_lines(line: int, times: int) -> None:
     lines = VALID.splitlines(keepends=True)
     lines[line:line] = [lines[line]] * (times + 1)
     _check_loading("".join(lines))
+
+
+SECTIONS = list(BASE)
+
+
+@FUZZ
+@given(
+    st.dictionaries(
+        st.sampled_from(["a.yaml", "b.yaml", "sub/c.yaml", "troth.yaml"]),
+        st.tuples(
+            st.lists(
+                st.sampled_from(["a.yaml", "b.yaml", "sub/c.yaml", "troth.yaml", "../a.yaml", "nope.yaml"]),
+                max_size=3,
+            ),
+            st.lists(st.sampled_from(SECTIONS), max_size=4),
+        ),
+        min_size=1,
+    )
+)
+def test_random_include_graphs(tmp_path_factory: pytest.TempPathFactory, files: dict[str, Any]) -> None:
+    """Sections spread over files that include each other (cycles, repeats, missing files)."""
+    root = tmp_path_factory.mktemp("inc")
+    for name, (includes, sections) in files.items():
+        data: dict[str, Any] = {key: BASE[key] for key in sections}
+        if includes:
+            data["include"] = includes
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(dump(data) if data else "", encoding="utf-8")
+    entry = root / "troth.yaml"
+    if not entry.exists():
+        entry.write_text(dump({"include": list(files)}), encoding="utf-8")
+    try:
+        read(entry)
+    except DeclarationError as exc:
+        for problem in exc.problems:
+            assert Path(problem.location.file).resolve().is_relative_to(root.resolve()), problem.render()
+            if problem.message != "file not found":
+                assert problem.location.line >= 1, problem.render()
