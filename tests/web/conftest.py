@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -33,16 +34,28 @@ def users(runtime: Any) -> dict[str, str]:
     return {role: f"{role}-user" for role in ROLES}
 
 
-def csrf_of(html: str) -> str:
+def _csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "the page has no CSRF field"
     return found.group(1)
 
 
-def log_in(client: Any, name: str, password: str = PASSWORD) -> Any:
+def _log_in(client: Any, name: str, password: str = PASSWORD) -> Any:
     page = client.get("/admin/login")
     return client.post(
         "/admin/login",
-        data={"name": name, "password": password, "csrf_token": csrf_of(page.text), "next": "/admin"},
+        data={"name": name, "password": password, "csrf_token": _csrf_of(page.text), "next": "/admin"},
         follow_redirects=False,
     )
+
+
+@pytest.fixture
+def csrf_of() -> Callable[[str], str]:
+    """The CSRF token in a rendered console page."""
+    return _csrf_of
+
+
+@pytest.fixture
+def log_in() -> Callable[..., Any]:
+    """log_in(client, name, password=PASSWORD): posts the login form as a browser would."""
+    return _log_in
