@@ -107,3 +107,46 @@ def outbox(sessions: sessionmaker[Session]) -> Any:
 @pytest.fixture
 def executor() -> RecordingExecutor:
     return RecordingExecutor()
+
+
+@pytest.fixture
+def center(tmp_path: Path) -> Iterator[Any]:
+    """A TestClient on troth with the privacy center and queue mounted, the engine played by a recorder.
+
+    `center.agent` is an agent's bearer token; `center.desk` the request desk.
+    """
+    from fastapi.testclient import TestClient
+
+    from troth.dsr._center_routes import admin_router, router
+    from troth.dsr.requests._desk import RequestDesk
+    from troth.web import Runtime, create_app
+    from troth.web._accounts import create_token
+
+    declaration = tmp_path / "troth.yaml"
+    declaration.write_text(DEMO.read_text())
+    settings = Settings.for_declaration(declaration, secret_key="center-tests-" + "k" * 40)
+    runtime = Runtime.start(settings)
+    app = create_app(runtime)
+    if not any(getattr(r, "path", "") == "/privacy-center" for r in app.routes):
+        app.include_router(router)
+        app.include_router(admin_router)
+    desk = RequestDesk(
+        settings,
+        runtime.sessions,
+        lambda: runtime.loaded.declaration,
+        executor=RecordingExecutor(),
+        threads=1,
+    )
+    app.state.request_desk = desk.start()
+    with runtime.sessions.begin() as session:
+        tokens = {
+            role: create_token(session, name=f"t-{role}", role=role)[1] for role in ("agent", "auditor")
+        }
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        client.agent = tokens["agent"]  # type: ignore[attr-defined]
+        client.auditor = tokens["auditor"]  # type: ignore[attr-defined]
+        client.desk = desk  # type: ignore[attr-defined]
+        client.sessions = runtime.sessions  # type: ignore[attr-defined]
+        yield client
+    desk.stop()
+    runtime.sessions.kw["bind"].dispose()

@@ -52,7 +52,7 @@ from troth.dsr.requests._review import (
     get_request,
     rerun,
 )
-from troth.dsr.requests._states import CLOSED, OPEN, State
+from troth.dsr.requests._states import CLOSED, DESCRIPTIONS, OPEN, State
 from troth.dsr.requests._verification import (
     Outcome,
     check_code,
@@ -64,6 +64,7 @@ from troth.jobs import StepRegistry
 
 __all__ = [
     "CLOSED",
+    "DESCRIPTIONS",
     "DOWNLOAD_DAYS",
     "ENGINE_KINDS",
     "EXECUTE",
