@@ -77,6 +77,7 @@ class SqlConnector(Connector):
         self._quote = self.engine.dialect.identifier_preparer.quote_identifier
         self._reader: Connection | None = None
         self._tables: dict[str, str] = {}
+        self._heads: dict[tuple[Any, ...], str] = {}
 
     # ------------------------------------------------------------------ subclass hooks
 
@@ -126,9 +127,12 @@ class SqlConnector(Connector):
 
     def fetch(self, lookup: Lookup) -> Iterator[Sequence[Any]]:
         name = lookup.collection.name
-        columns = ", ".join(self._quote(c) for c in lookup.columns)
-        head = f"SELECT {columns} FROM {self.table(name)} WHERE "
         connection = self._connection()
+        shape = (name, lookup.field, tuple(lookup.columns), lookup.match)
+        head = self._heads.get(shape)
+        if head is None:
+            columns = ", ".join(self._quote(c) for c in lookup.columns)
+            head = self._heads[shape] = f"SELECT {columns} FROM {self.table(name)} WHERE "
         if lookup.match == "contains":
             target = "lower(" + self.text_cast.format(self._quote(lookup.field)) + ")"
             for chunk in _chunks(lookup.values, 50):
@@ -278,9 +282,19 @@ class PostgresConnector(SqlConnector):
             return f"{self._quote(columns[0])} = ANY({self.placeholder})", [[k[0] for k in keys]]
         return super().match(columns, keys)
 
+    #: results up to this size come back in one prepared round trip; larger ones are streamed
+    small_result: ClassVar[int] = 5000
+
     def stream(self, connection: Connection, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
         raw = connection.connection.driver_connection
         assert raw is not None
+        with raw.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT {self.small_result + 1}", tuple(params), prepare=True)
+            rows = cursor.fetchall()
+        if len(rows) <= self.small_result:
+            yield from rows
+            return
+        del rows
         with raw.cursor() as cursor:
             yield from cursor.stream(sql, tuple(params), size=2000)
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import html
+import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
-
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from troth.declaration import Collection, Dataset, Declaration
 from troth.dsr.engine._graph import LookupSpec
@@ -35,6 +35,7 @@ __all__ = ["ArchiveWriter"]
 
 _SPOOL = 1 << 20
 _SHOWN_VALUES = 20
+_SMALL = 64 * 1024
 
 
 def _flag(value: Any) -> bool:
@@ -49,13 +50,48 @@ class _Values:
     distinct: set[str] = field(default_factory=set)
 
 
+class _Spool:
+    """Text kept in memory up to `_SPOOL` characters, then in a temporary file."""
+
+    def __init__(self) -> None:
+        self._memory: io.StringIO | None = io.StringIO()
+        self._file: IO[str] | None = None
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        self.size += len(text)
+        if self._memory is not None:
+            self._memory.write(text)
+            if self.size > _SPOOL:
+                self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+                self._file.write(self._memory.getvalue())
+                self._memory = None
+            return len(text)
+        assert self._file is not None
+        return self._file.write(text)
+
+    def chunks(self) -> Iterator[bytes]:
+        if self._memory is not None:
+            yield self._memory.getvalue().encode()
+            return
+        assert self._file is not None
+        self._file.seek(0)
+        while chunk := self._file.read(_SPOOL):
+            yield chunk.encode()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._memory = None
+
+
 class _Table:
     def __init__(self, dataset: Dataset, collection: Collection) -> None:
         self.dataset = dataset
         self.collection = collection
         self.names = [f.name for f in collection.fields]
-        self.json: IO[str] = tempfile.SpooledTemporaryFile(_SPOOL, mode="w+", encoding="utf-8")  # noqa: SIM115
-        self.csv: IO[str] = tempfile.SpooledTemporaryFile(_SPOOL, mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self.json = _Spool()
+        self.csv = _Spool()
         self.writer = csv.writer(self.csv)
         self.writer.writerow([*self.names, "_deleted", "_found_as"])
         self.count = 0
@@ -69,6 +105,17 @@ class _Table:
     def close(self) -> None:
         self.json.close()
         self.csv.close()
+
+
+@dataclass(frozen=True)
+class _Shape:
+    found_as: str
+    take: list[tuple[str, int]]
+    key_at: list[int]
+    soft: int | None
+    csv_at: list[int | None]
+    structured: list[int]
+    labelled: list[tuple[str, list[tuple[str, str]]]]
 
 
 class ArchiveWriter:
@@ -91,6 +138,58 @@ class ArchiveWriter:
     def add(self, spec: LookupSpec, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
         """Take one batch of rows found by `spec` (a sink for `Traversal.run`)."""
         table = self._table(spec)
+        shape = self._shape(spec, columns)
+        take, soft, found_as = shape.take, shape.soft, shape.found_as
+        records: list[dict[str, Any]] = []
+        lines: list[list[Any]] = []
+        flagged = found_as != "holder"
+        for row in rows:
+            if table.keys is not None:
+                key = tuple(row[i] for i in shape.key_at)
+                if key in table.keys:
+                    continue
+                table.keys.add(key)
+            record = {n: row[i] for n, i in take}
+            deleted = soft is not None and _flag(row[soft])
+            if deleted:
+                record["_deleted"] = True
+                table.deleted += 1
+            if flagged:
+                record["_found_as"] = found_as
+            records.append(record)
+            line = [None if i is None else row[i] for i in shape.csv_at]
+            for i in shape.structured:
+                line[i] = _cell(line[i])
+            line += ["yes" if deleted else "", found_as]
+            lines.append(line)
+        if not records:
+            return
+        table.json.write((",\n" if table.count else "") + _ENCODER.encode(records)[1:-1])
+        table.writer.writerows(lines)
+        table.count += len(records)
+        for name, labels in shape.labelled:
+            values = [r[name] for r in records if r[name] is not None and r[name] != ""]
+            if not values:
+                continue
+            for category, where in labels:
+                slot = self._categories.setdefault(category, {}).get((*spec.key, name))
+                if slot is None:
+                    slot = self._categories[category][(*spec.key, name)] = _Values(where)
+                slot.count += len(values)
+                for value in values:
+                    if len(slot.values) >= _SHOWN_VALUES:
+                        break
+                    text = str(value)
+                    if text not in slot.distinct:
+                        slot.distinct.add(text)
+                        slot.values.append(text)
+
+    def _shape(self, spec: LookupSpec, columns: Sequence[str]) -> _Shape:
+        """How rows of one lookup map to the archive; computed once per plan."""
+        cache_key = ("export", id(spec), tuple(columns))
+        shape = self.plan.cache.get(cache_key)
+        if isinstance(shape, _Shape):
+            return shape
         collection = spec.collection
         position = {name: i for i, name in enumerate(columns)}
         if spec.match == "contains":
@@ -101,53 +200,29 @@ class ArchiveWriter:
         else:
             found_as, exported = "holder", [f.name for f in collection.fields]
         take = [(n, position[n]) for n in exported if n in position]
-        key_at = [position[c] for c in collection.primary_key]
-        soft = position.get(collection.soft_delete) if collection.soft_delete else None
-        labelled = [(n, i, self._slots(spec, n)) for n, i in take]
-        labelled = [(n, i, slots) for n, i, slots in labelled if slots]
-        dumps, csv_row = json.dumps, table.writer.writerow
-        for row in rows:
-            if table.keys is not None:
-                key = tuple(row[i] for i in key_at)
-                if key in table.keys:
-                    continue
-                table.keys.add(key)
-            record = {n: row[i] for n, i in take}
-            deleted = soft is not None and _flag(row[soft])
-            if deleted:
-                record["_deleted"] = True
-                table.deleted += 1
-            if found_as != "holder":
-                record["_found_as"] = found_as
-            if table.count:
-                table.json.write(",\n")
-            table.json.write(dumps(record, default=json_default, ensure_ascii=False))
-            csv_row([_cell(record.get(n)) for n in table.names] + [(deleted and "yes") or "", found_as])
-            table.count += 1
-            for _name, i, slots in labelled:
-                value = row[i]
-                if value is None or value == "":
-                    continue
-                for slot in slots:
-                    slot.count += 1
-                    if len(slot.values) < _SHOWN_VALUES:
-                        text = str(value)
-                        if text not in slot.distinct:
-                            slot.distinct.add(text)
-                            slot.values.append(text)
-
-    def _slots(self, spec: LookupSpec, name: str) -> list[_Values]:
-        f = spec.collection.field(name)
-        if f is None:
-            return []
-        slots = []
-        label = spec.collection.label or spec.collection.name
-        for category in f.categories:
-            where = f"{label}: {f.label or self.declaration.category_label(category)}"
-            per = self._categories.setdefault(category, {})
-            key = (spec.dataset.id, spec.collection.name, name)
-            slots.append(per.setdefault(key, _Values(where)))
-        return slots
+        taken = dict(take)
+        names = [f.name for f in collection.fields]
+        label = collection.label or collection.name
+        labelled = []
+        for name, _i in take:
+            f = collection.field(name)
+            if f is not None and f.categories:
+                labels = [
+                    (c, f"{label}: {f.label or self.declaration.category_label(c)}") for c in f.categories
+                ]
+                labelled.append((name, labels))
+        structured = [i for i, n in enumerate(names) if (f := collection.field(n)) and f.format == "json"]
+        shape = _Shape(
+            found_as=found_as,
+            take=take,
+            key_at=[position[c] for c in collection.primary_key],
+            soft=position.get(collection.soft_delete) if collection.soft_delete else None,
+            csv_at=[taken.get(n) for n in names],
+            structured=structured,
+            labelled=labelled,
+        )
+        self.plan.cache[cache_key] = shape
+        return shape
 
     # ------------------------------------------------------------------ archive
 
@@ -157,14 +232,14 @@ class ArchiveWriter:
         policy = self.declaration.policy.version
         files: dict[str, dict[str, Any]] = {}
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            with _Entry(archive, "data.json", files) as entry:
+            small = sum(t.json.size for t in self._tables.values()) < _SMALL
+            with _Entry(archive, "data.json", files, small=small) as entry:
                 self._data_json(entry, when, policy)
             for table in self._tables.values():
-                with _Entry(archive, table.file, files) as entry:
-                    table.csv.seek(0)
-                    while chunk := table.csv.read(_SPOOL):
-                        entry.write(chunk.encode())
-            with _Entry(archive, "index.html", files) as entry:
+                with _Entry(archive, table.file, files, small=table.csv.size < _SMALL) as entry:
+                    for chunk in table.csv.chunks():
+                        entry.write(chunk)
+            with _Entry(archive, "index.html", files, small=True) as entry:
                 entry.write(self._index_html(when, policy).encode())
             manifest = {
                 "format": "troth-export/1",
@@ -175,7 +250,7 @@ class ArchiveWriter:
                 "files": files,
                 "plan": self.plan.to_dict(),
             }
-            archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+            archive.writestr("manifest.json", json.dumps(manifest))
         for table in self._tables.values():
             table.close()
         return manifest
@@ -204,45 +279,61 @@ class ArchiveWriter:
                 meta = {"label": table.collection.label or table.collection.name, "fields": fields}
                 prefix = (", " if t_index else "") + json.dumps(table.collection.name) + ": "
                 entry.write((prefix + json.dumps(meta)[:-1] + ', "rows": [\n').encode())
-                table.json.seek(0)
-                while chunk := table.json.read(_SPOOL):
-                    entry.write(chunk.encode())
+                for chunk in table.json.chunks():
+                    entry.write(chunk)
                 entry.write(b"\n]}")
             entry.write(b"}")
         entry.write(b"}}\n")
 
     def _index_html(self, when: str, policy: str) -> str:
-        categories = []
+        """The human-readable page: what is held, grouped by category, in the declaration's words."""
+        e = html.escape
+        organization = e(self.declaration.organization.display_name)
+        parts = [
+            _HTML_HEAD.format(organization=organization),
+            f"<p class=note>Prepared {e(when)} under privacy policy version {e(policy)}. The complete records "
+            "are in <code>data.json</code> (machine-readable) and one CSV file per table.</p>",
+        ]
         for category, entries in sorted(self._categories.items()):
-            shown = [
-                {
-                    "where": v.where,
-                    "count": v.count,
-                    "values": v.values,
-                    "more": max(0, v.count - len(v.values)),
-                }
+            rows = [
+                f"<tr><td>{e(v.where)}</td><td>{v.count}</td><td>{e(', '.join(v.values))}"
+                + (f" … and {v.count - len(v.values)} more" if v.count > len(v.values) else "")
+                + "</td></tr>"
                 for v in entries.values()
                 if v.count
             ]
-            if shown:
-                categories.append({"label": self.declaration.category_label(category), "entries": shown})
-        tables = [
-            {
-                "label": t.collection.label or t.collection.name,
-                "count": t.count,
-                "deleted": t.deleted,
-                "file": t.file,
-            }
-            for t in self._tables.values()
-        ]
-        html: str = _template().render(
-            organization=self.declaration.organization.display_name,
-            generated_at=when,
-            policy_version=policy,
-            categories=categories,
-            tables=tables,
+            if rows:
+                parts.append(f"<h2>{e(self.declaration.category_label(category))}</h2>")
+                parts.append(
+                    _TABLE_HEAD.format("Where", "Records", "Values") + "".join(rows) + "</tbody></table>"
+                )
+        parts.append("<h2>Records by table</h2>")
+        parts.append(
+            _TABLE_HEAD.format("Table", "Records", "Marked deleted")
+            + "".join(
+                f"<tr><td>{e(t.collection.label or t.collection.name)} (<code>{e(t.file)}</code>)</td>"
+                f"<td>{t.count}</td><td>{t.deleted}</td></tr>"
+                for t in self._tables.values()
+            )
+            + "</tbody></table>"
         )
-        return html
+        parts.append("</body></html>\n")
+        return "\n".join(parts)
+
+
+_HTML_HEAD = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Your data held by {organization}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }}
+h2 {{ font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }}
+table {{ border-collapse: collapse; width: 100%; }} .note {{ color: #555; }}
+th, td {{ text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #eee; vertical-align: top; }}
+</style></head><body>
+<h1>Your data held by {organization}</h1>"""
+_TABLE_HEAD = '<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>'
+
+
+_ENCODER = json.JSONEncoder(default=json_default, ensure_ascii=False)
 
 
 def _cell(value: Any) -> Any:
@@ -251,26 +342,20 @@ def _cell(value: Any) -> Any:
     return value
 
 
-_ENVIRONMENT: list[Environment] = []
-
-
-def _template() -> Any:
-    if not _ENVIRONMENT:
-        _ENVIRONMENT.append(
-            Environment(loader=PackageLoader("troth.dsr", "templates"), autoescape=select_autoescape())
-        )
-    return _ENVIRONMENT[0].get_template("export_index.html")
-
-
 class _Entry:
     """One file in the zip, hashed as it is written."""
 
-    def __init__(self, archive: zipfile.ZipFile, name: str, files: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, name: str, files: dict[str, dict[str, Any]], *, small: bool = False
+    ) -> None:
         self.archive, self.name, self.files = archive, name, files
+        self.small = small
         self.digest = hashlib.sha256()
         self.size = 0
 
     def __enter__(self) -> _Entry:
+        # Small files are stored: compressing a few kilobytes costs more time than it saves.
+        self.archive.compression = zipfile.ZIP_STORED if self.small else zipfile.ZIP_DEFLATED
         self.handle = self.archive.open(self.name, "w", force_zip64=True)
         return self
 

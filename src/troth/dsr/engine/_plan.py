@@ -38,6 +38,8 @@ class Plan:
     erasure_order: dict[str, list[str]] = field(default_factory=dict)
     #: dataset → [(collection, field)] links nulled first to break cycles
     broken_links: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: per-plan memo of derived shapes (how rows map to exports), so reusing a plan costs nothing
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def reaches(self, dataset: str, collection: str) -> bool:
         return (dataset, collection) in self.levels

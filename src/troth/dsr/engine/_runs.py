@@ -128,10 +128,11 @@ def execute(
     progress: Callable[[str, int], None] | None = None,
     run_id: str | None = None,
     actor: str = "troth",
+    plan: Plan | None = None,
 ) -> RunResult:
     """Run (or resume) one change request; see the module docstring for the steps."""
     changes = dict(changes or {})
-    plan = make_plan(declaration, identities)
+    plan = plan or make_plan(declaration, identities)
     if kind == "rectify":
         check_targets(plan, changes)
     unreachable = [{"collection": f"{d}.{c}", "reason": why} for d, c, why in plan.unreachable]
@@ -141,8 +142,7 @@ def execute(
         expected = [o.to_dict() for _ops, outs in planned.values() for o in outs]
         return RunResult("", kind, "planned", expected, unreachable, dry_run=True)
     subject = subject_hash(secret, identities)
-    resumed = True
-    with sessions.begin() as session:
+    with sessions() as session:
         run = (
             session.get(DsrRun, run_id)
             if run_id
@@ -152,52 +152,50 @@ def execute(
                 .order_by(DsrRun.started_at.desc())
             ).first()
         )
-        if run is None:
-            resumed = False
-            run = DsrRun(
-                id=run_id or str(uuid.uuid4()),
-                kind=kind,
-                subject_hash=subject,
-                status="running",
-                policy_version=declaration.policy.version,
-                error="",
-                started_at=utcnow(),
-            )
-            session.add(run)
-        run_id = run.id
-        done = {s.name: s.detail for s in session.scalars(select(DsrStep).where(DsrStep.run_id == run.id))}
-        checkpoint = run.checkpoint
+        resumed = run is not None and run.checkpoint is not None
+        run_id = run.id if run is not None else run_id or str(uuid.uuid4())
+        done = {s.name: s.detail for s in session.scalars(select(DsrStep).where(DsrStep.run_id == run_id))}
+        checkpoint = run.checkpoint if run is not None else None
     position = len(done)
 
-    def _finish_step(name: str, detail: Any, **run_fields: Any) -> None:
+    def _step(session: Session, name: str, detail: Any) -> None:
         nonlocal position
         position += 1
-        with sessions.begin() as session:
-            session.add(
-                DsrStep(
-                    run_id=run_id,
-                    name=name,
-                    position=position,
-                    detail=json.dumps(detail),
-                    finished_at=utcnow(),
-                )
+        session.add(
+            DsrStep(
+                run_id=run_id, name=name, position=position, detail=json.dumps(detail), finished_at=utcnow()
             )
-            current = session.get(DsrRun, run_id)
-            assert current is not None
-            for key, value in run_fields.items():
-                setattr(current, key, value)
+        )
 
     if fault is not None:
         fault("step:collect")
-    if "collect" not in done or checkpoint is None:
+    if checkpoint is None:
+        # Nothing is recorded before the keys are collected: a crash here simply starts over.
         found = _collect(plan, connectors, identities, secret, progress)
         state: dict[str, Any] = {
             "found": found.to_json(),
             "today": dt.date.today().isoformat(),
             "changes": changes,
         }
-        sealed = encrypt(secret, json.dumps(state).encode(), purpose=_PURPOSE)
-        _finish_step("collect", {"collections": len(found.rows)}, checkpoint=sealed)
+        sealed = encrypt(secret, json.dumps(state, default=str).encode(), purpose=_PURPOSE)
+        with sessions.begin() as session:
+            run = session.get(DsrRun, run_id)
+            if run is None:
+                run = DsrRun(
+                    id=run_id,
+                    kind=kind,
+                    subject_hash=subject,
+                    status="running",
+                    error="",
+                    policy_version=declaration.policy.version,
+                    started_at=utcnow(),
+                )
+                session.add(run)
+            run.checkpoint = sealed
+            _step(session, "collect", {"collections": len(found.rows)})
+            if kind in ("restrict", "lift"):
+                _flag(session, secret, found, run_id, lift=kind == "lift", reason=reason)
+                _step(session, "flag", {})
     else:
         state = json.loads(decrypt(secret, checkpoint, purpose=_PURPOSE))
         found = Found.from_json(secret, state["found"])
@@ -205,18 +203,17 @@ def execute(
     today = dt.date.fromisoformat(state["today"])
 
     outcomes: list[dict[str, Any]] = []
-    if kind in ("restrict", "lift"):
-        if fault is not None:
-            fault("step:flag")
-        if "flag" not in done:
-            _flag(sessions, secret, found, run_id, lift=kind == "lift", reason=reason)
-            _finish_step("flag", {})
+    pending: tuple[str, Any] | None = None  # the last step is recorded with the finish, in one transaction
     for name, (ops, outs) in _operations(kind, plan, declaration, found, today, changes, run_id).items():
         if fault is not None:
             fault(f"step:{name}")
         if name in done:
             outcomes.extend(json.loads(done[name]))
             continue
+        if pending is not None:
+            with sessions.begin() as session:
+                _step(session, *pending)
+            pending = None
         dataset_id = name.split(":", 1)[1]
         counts = connectors[dataset_id].erase(ops, fault=fault) if ops else []
         detail = [o.to_dict() for o in outs]
@@ -224,50 +221,46 @@ def execute(
             detail = [
                 {
                     "dataset": dataset_id,
-                    "collection": op.table if hasattr(op, "table") else getattr(op, "collection", ""),
+                    "collection": getattr(op, "table", "") or getattr(op, "collection", ""),
                     "updated": n,
                 }
                 for op, n in zip(ops, counts, strict=True)
             ]
         outcomes.extend(detail)
-        _finish_step(name, detail)
+        pending = (name, detail)
     if fault is not None:
         fault("step:finish")
     report = {"run": run_id, "kind": kind, "outcomes": outcomes, "unreachable": unreachable}
     with sessions.begin() as session:
+        if pending is not None:
+            _step(session, *pending)
         current = session.get(DsrRun, run_id)
         assert current is not None
         if current.status != "completed":
             current.status, current.report, current.finished_at = "completed", json.dumps(report), utcnow()
-            current.checkpoint = None if kind != "restrict" else current.checkpoint
+            # Data minimisation: the keys are not needed once the run is complete.
+            current.checkpoint = None
             _audit(session, secret, actor, kind, identities, run_id, outcomes)
     return RunResult(run_id, kind, "completed", outcomes, unreachable, resumed=resumed, steps=[*done])
 
 
-def _flag(
-    sessions: sessionmaker[Session], secret: str, found: Found, run_id: str, *, lift: bool, reason: str
-) -> None:
+def _flag(session: Session, secret: str, found: Found, run_id: str, *, lift: bool, reason: str) -> None:
     hashes = {restriction_hash(secret, kind, v) for kind, values in found.identities.items() for v in values}
-    with sessions.begin() as session:
-        active = session.scalars(
-            select(DsrRestriction).where(
-                DsrRestriction.identity_hash.in_(hashes), DsrRestriction.lifted_at.is_(None)
+    active = session.scalars(
+        select(DsrRestriction).where(
+            DsrRestriction.identity_hash.in_(hashes), DsrRestriction.lifted_at.is_(None)
+        )
+    ).all()
+    if lift:
+        for row in active:
+            row.lifted_at, row.lift_reason = utcnow(), reason
+        return
+    for missing in sorted(hashes - {row.identity_hash for row in active}):
+        session.add(
+            DsrRestriction(
+                identity_hash=missing, run_id=run_id, reason=reason, restricted_at=utcnow(), lift_reason=""
             )
-        ).all()
-        if lift:
-            for row in active:
-                row.lifted_at, row.lift_reason = utcnow(), reason
-            return
-        for missing in hashes - {row.identity_hash for row in active}:
-            session.add(
-                DsrRestriction(
-                    identity_hash=missing,
-                    run_id=run_id,
-                    reason=reason,
-                    restricted_at=utcnow(),
-                    lift_reason="",
-                )
-            )
+        )
 
 
 def _audit(
