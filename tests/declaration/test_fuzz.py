@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from troth import DeclarationError
-from troth.declaration import read, read_text
+from troth.declaration import BUILTIN_CATEGORIES, JURISDICTIONS, LAWFUL_BASES, RIGHTS, read, read_text
 from troth.declaration._lint import run
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -189,3 +189,63 @@ def test_random_include_graphs(tmp_path_factory: pytest.TempPathFactory, files: 
             assert Path(problem.location.file).resolve().is_relative_to(root.resolve()), problem.render()
             if problem.message != "file not found":
                 assert problem.location.line >= 1, problem.render()
+
+
+JURISDICTION_NAMES = sorted(JURISDICTIONS)
+CATEGORY_IDS = sorted(BUILTIN_CATEGORIES)
+COOKIE_KINDS = ["necessary", "functional", "analytics", "advertising", "social", "embedded"]
+
+
+@st.composite
+def valid_variants(draw: st.DrawFn) -> dict[str, Any]:
+    """The base declaration with its choices redrawn: every law, category, basis and flag."""
+    data = copy.deepcopy(BASE)
+    served = draw(st.lists(st.sampled_from(JURISDICTION_NAMES), min_size=1, max_size=4, unique=True))
+    data["organization"]["jurisdictions"] = served
+    data["organization"]["country"] = draw(st.sampled_from(["GB", "DE", "US", "CH", "BR", "IN"]))
+    data["rights"]["jurisdictions"] = {
+        name: {"offered": draw(st.lists(st.sampled_from(sorted(RIGHTS)), min_size=1, unique=True))}
+        for name in served
+        if draw(st.booleans())
+    }
+    for purpose in data["purposes"]:
+        purpose["lawful_basis"] = draw(st.sampled_from(LAWFUL_BASES))
+        purpose["categories"] = draw(st.lists(st.sampled_from(CATEGORY_IDS), min_size=1, max_size=4))
+        purpose["consent_category"] = draw(st.sampled_from(["", *COOKIE_KINDS]))
+        for flag in ("sold", "shared", "automated"):
+            purpose[flag] = draw(st.booleans())
+    for recipient in data["recipients"]:
+        recipient["country"] = draw(st.sampled_from(["US", "DE", "GB", "IN", "JP", "CH"]))
+        recipient["transfer_safeguard"] = draw(st.sampled_from([None, "adequacy", "dpf", "scc", "none"]))
+        recipient["dpa_signed"] = draw(st.sampled_from([None, True, False]))
+    for cookie in data["cookies"]:
+        cookie["category"] = draw(st.sampled_from(COOKIE_KINDS))
+        cookie["lifetime"] = draw(st.sampled_from(["session", "1 day", "13 months", "2 years", 400]))
+        cookie["party"] = draw(st.sampled_from(["first", "third"]))
+    if draw(st.booleans()):
+        data["retention"][1] = {"id": "stats", "categories": ["usage", "device"], "until": "erasure_request"}
+    data["age"] = {"minimum": draw(st.integers(0, 21)), "parental_consent": draw(st.booleans())}
+    data["signals"] = {"gpc": draw(st.sampled_from(["honour", "ignore"]))}
+    data["marketing"] = {
+        "email": draw(st.booleans()),
+        "unsubscribe": draw(st.sampled_from(["one_click", "link", "none"])),
+        "newsletters": [
+            {
+                "id": "news",
+                "name": "News",
+                "lawful_basis": draw(st.sampled_from(["consent", "legitimate_interests"])),
+            }
+        ],
+    }
+    return data
+
+
+@FUZZ
+@given(valid_variants())
+def test_rules_survive_any_valid_declaration(data: dict[str, Any]) -> None:
+    loaded = read_text(dump(data), source="fuzz.yaml")  # every variant is valid
+    for problem in run(loaded):
+        assert problem.code.startswith("TROTH1")
+        assert problem.location.file == "fuzz.yaml"
+        assert problem.location.line >= 1
+        assert problem.message
