@@ -150,3 +150,24 @@ def center(tmp_path: Path) -> Iterator[Any]:
         yield client
     desk.stop()
     runtime.sessions.kw["bind"].dispose()
+
+
+def demo_text() -> str:
+    """The demo declaration with the shop's datasets (examples/demo/datasets.yaml) in place."""
+    text = DEMO.read_text()
+    datasets = (DEMO.parent / "datasets.yaml").read_text()
+    assert "\ndatasets: []\n" in text
+    return text.replace("\ndatasets: []\n", "\n" + datasets + "\n")
+
+
+@pytest.fixture
+def shop_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Declaration, Any]]:
+    """The demo declaration with its datasets, over a fresh SQLite demo shop (`.engine`, `.url`)."""
+    from dsr_shop import sqlite_shop
+
+    from troth.declaration import read_text
+
+    shop = sqlite_shop(tmp_path / "shop.db")
+    monkeypatch.setenv("DEMO_SHOP_DATABASE_URL", shop.url)
+    yield read_text(demo_text(), source="troth.yaml").declaration, shop
+    shop.engine.dispose()
