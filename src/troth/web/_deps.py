@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from troth._crypto import constant_time_equal, keyed_hash, new_token
@@ -27,6 +27,7 @@ from troth.web._runtime import Runtime
 
 __all__ = [
     "CSRF_COOKIE",
+    "MAX_ID",
     "SESSION_COOKIE",
     "AdminDep",
     "AgentDep",
@@ -35,6 +36,7 @@ __all__ = [
     "OwnerDep",
     "Principal",
     "PrincipalDep",
+    "RowId",
     "RuntimeDep",
     "SessionDep",
     "SettingsDep",
@@ -44,6 +46,11 @@ __all__ = [
     "public",
     "require_role",
 ]
+
+#: largest id a route accepts: every store's INTEGER holds it (SQLite's and PostgreSQL's alike)
+MAX_ID = 2**31 - 1
+#: a row id in a path, e.g. `/admin/outbox/{message}`: `message: RowId`
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 SESSION_COOKIE = "troth_session"
 CSRF_COOKIE = "troth_csrf"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from troth import audit
 from troth._errors import NotFoundError, PermissionDeniedError
 from troth.web._accounts import ROLES, create_login_link, create_token, create_user, revoke_token, role_allows
-from troth.web._deps import AdminDep, OwnerDep, RuntimeDep, SessionDep
+from troth.web._deps import AdminDep, OwnerDep, RowId, RuntimeDep, SessionDep
 from troth.web._models import AdminUser, ApiToken
 from troth.web._templates import render
 
@@ -54,7 +54,7 @@ def token_create(
 
 
 @router.post("/admin/tokens/{token}/revoke")
-def token_revoke(session: SessionDep, runtime: RuntimeDep, who: AdminDep, token: int) -> RedirectResponse:
+def token_revoke(session: SessionDep, runtime: RuntimeDep, who: AdminDep, token: RowId) -> RedirectResponse:
     row = session.get(ApiToken, token)
     if row is None:
         raise NotFoundError(f"there is no token {token}")
@@ -100,7 +100,7 @@ def user_create(
 
 @router.post("/admin/users/{user}/link")
 def user_link(
-    request: Request, session: SessionDep, runtime: RuntimeDep, who: OwnerDep, user: int
+    request: Request, session: SessionDep, runtime: RuntimeDep, who: OwnerDep, user: RowId
 ) -> HTMLResponse:
     row = session.get(AdminUser, user)
     if row is None:
@@ -117,7 +117,7 @@ def user_active(
     session: SessionDep,
     runtime: RuntimeDep,
     who: OwnerDep,
-    user: int,
+    user: RowId,
     active: Annotated[bool, Form()],
 ) -> RedirectResponse:
     row = session.get(AdminUser, user)

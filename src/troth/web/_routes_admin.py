@@ -13,9 +13,11 @@ from troth import audit
 from troth._errors import NotFoundError
 from troth.web._accounts import authenticate_password, end_session, start_session, use_login_link
 from troth.web._deps import (
+    MAX_ID,
     SESSION_COOKIE,
     AgentDep,
     AuditorDep,
+    RowId,
     RuntimeDep,
     SessionDep,
     SettingsDep,
@@ -156,7 +158,7 @@ def audit_log(
     subject: Annotated[str, Query(max_length=320)] = "",
     since: Annotated[dt.date | None, Query()] = None,
     until: Annotated[dt.date | None, Query()] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     """The audit log, newest first; the subject filter hashes what is typed, as the log does."""
     event = audit.AuditEvent
@@ -202,7 +204,7 @@ def outbox(
 
 
 @router.get("/admin/outbox/{message}")
-def outbox_message(request: Request, session: SessionDep, who: AgentDep, message: int) -> HTMLResponse:
+def outbox_message(request: Request, session: SessionDep, who: AgentDep, message: RowId) -> HTMLResponse:
     from troth.mail import OutboxMessage
 
     row = session.get(OutboxMessage, message)

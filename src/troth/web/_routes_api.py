@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from troth.web._deps import AdminDep, AuditorDep, RuntimeDep, SessionDep, public
+from troth.web._deps import MAX_ID, AdminDep, AuditorDep, RuntimeDep, SessionDep, public
 from troth.web._errors import api_error_responses
 
 __all__ = ["router"]
@@ -101,7 +101,7 @@ def audit_events(
     who: AuditorDep,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,
-    before: Annotated[int | None, Query(ge=1, description="only events with a smaller id")] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="only events with a smaller id")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditEventOut]:
     """Audit events, newest first, filtered by actor and action prefix."""

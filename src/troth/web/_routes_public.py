@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from troth._errors import NotFoundError
 from troth.store._types import utcnow
-from troth.web._deps import DeclarationDep, SessionDep, public
+from troth.web._deps import MAX_ID, DeclarationDep, RowId, SessionDep, public
 from troth.web._errors import BadRequestError, api_error_responses
 from troth.web._templates import render
 
@@ -103,7 +103,7 @@ def versions(request: Request, session: SessionDep) -> HTMLResponse:
     tags=["policy"],
     responses=api_error_responses(404),
 )
-def version(request: Request, session: SessionDep, number: int) -> HTMLResponse:
+def version(request: Request, session: SessionDep, number: RowId) -> HTMLResponse:
     """One published version, as it was worded."""
     from troth.notice import render_policy
     from troth.notice._versions import get_version, timeline
@@ -131,8 +131,8 @@ def version(request: Request, session: SessionDep, number: int) -> HTMLResponse:
 def diff(
     request: Request,
     session: SessionDep,
-    from_: Annotated[int, Query(alias="from", ge=1, description="the older version number")],
-    to: Annotated[int, Query(ge=1, description="the newer version number")],
+    from_: Annotated[int, Query(alias="from", ge=1, le=MAX_ID, description="the older version number")],
+    to: Annotated[int, Query(ge=1, le=MAX_ID, description="the newer version number")],
 ) -> HTMLResponse:
     """What changed between two versions: classified changes and the reworded text."""
     from troth.notice._diff import classify, text_diff
