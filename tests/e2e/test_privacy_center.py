@@ -123,7 +123,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         smtp_starttls=False,
         mail_from="privacy@demo-shop.example.com",
     )
-    pytest.MonkeyPatch().setenv("DEMO_SHOP_DATABASE_URL", shop_url)
+    environment = pytest.MonkeyPatch()
+    environment.setenv("DEMO_SHOP_DATABASE_URL", shop_url)
     runtime = Runtime.start(settings)
     with runtime.sessions.begin() as session:
         create_user(session, name="sam", role="agent", password=PASSWORD)
@@ -151,6 +152,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     thread.join(10)
     sender.stop()
     controller.stop()
+    environment.undo()
 
 
 @pytest.fixture
