@@ -19,6 +19,11 @@ def rich_data() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def rich_path() -> Path:
+    return RICH
+
+
+@pytest.fixture(scope="session")
 def rich() -> Declaration:
     return load_text(RICH.read_text(encoding="utf-8"), source=str(RICH))
 

@@ -1,4 +1,4 @@
-"""`troth render` and `troth run`: the policy and the registers, written to a folder."""
+"""`troth render`: the policy and the registers, written to a folder."""
 
 from __future__ import annotations
 
@@ -13,10 +13,6 @@ if TYPE_CHECKING:
     from troth.declaration import LoadedDeclaration
 
 __all__ = ["register"]
-
-#: where `troth run` writes the demo site, beside the declaration
-SITE_DIR = Path(".troth") / "site"
-DEMO = Path("examples") / "demo" / "troth.yaml"
 
 _FILE = typer.Argument(help="the declaration (a file, or a folder with troth.yaml)")
 
@@ -62,24 +58,5 @@ def render(
         typer.echo(str(path))
 
 
-def run(file: Annotated[Path, _FILE] = DEMO) -> None:
-    """Check the declaration, then render its policy and registers into .troth/site/."""
-    from troth.declaration import _lint
-
-    loaded = _read(file)
-    problems = _lint.run(loaded)
-    for problem in problems:
-        typer.echo(problem.render(), err=True)
-    if any(p.severity == "error" for p in problems):
-        typer.echo(f"{file}: fix the errors above, then run again", err=True)
-        raise typer.Exit(1)
-    base = (file if file.is_dir() else file.parent) / SITE_DIR
-    written = _write(file, base, "html")
-    typer.echo(f"checked {file}: {len(problems)} warning(s)")
-    typer.echo(f"policy and registers written to {base}/")
-    typer.echo(f"open {written[0].resolve().as_uri()}")
-
-
 def register(app: typer.Typer) -> None:
     app.command()(render)
-    app.command()(run)
