@@ -27,6 +27,8 @@ FEATURE_ROUTERS: list[str] = [
     "troth.consent._routes:admin_router",
     "troth.dsr._routes:router",
     "troth.dsr._routes:admin_router",
+    "troth.dsr._center_routes:router",
+    "troth.dsr._center_routes:admin_router",
 ]
 
 _CORE_ROUTERS = (
