@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo"
 SECRET = "test-secret-key-for-the-request-engine-0123456789"
 
-_HEADER = """
+HEADER = """
 troth: 1
 organization:
   legal_name: Demo Shop Ltd
@@ -35,7 +35,7 @@ policy: {version: "2024-06", effective_date: 2024-06-01}
 
 
 def declaration(datasets_yaml: str, *, schema: str = "") -> Declaration:
-    loaded = read_text(_HEADER + datasets_yaml, source="test.yaml")
+    loaded = read_text(HEADER + datasets_yaml, source="test.yaml")
     d = loaded.declaration
     if not schema:
         return d

@@ -140,6 +140,19 @@ class Collection(Strict):
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _view_without_key(cls, data: object) -> object:
+        """A view rarely has an `id`: without one, a read-only collection has no key."""
+        if isinstance(data, dict) and data.get("read_only") and "primary_key" not in data:
+            fields = data.get("fields")
+            names = (
+                {f.get("name") for f in fields if isinstance(f, dict)} if isinstance(fields, list) else set()
+            )
+            if "id" not in names:
+                return {**data, "primary_key": []}
+        return data
+
     def field(self, name: str) -> DatasetField | None:
         return next((f for f in self.fields if f.name == name), None)
 

@@ -125,7 +125,8 @@ class ArchiveWriter:
         self._tables: dict[tuple[str, str], _Table] = {}
         self._categories: dict[str, dict[tuple[str, str, str], _Values]] = {}
         mentioned = {s.key for s in plan.lookups if s.match == "contains"}
-        self._tracked = mentioned | {s.key for s in plan.lookups if s.collection.shared}
+        keyed = {s.key for s in plan.lookups if s.collection.primary_key}
+        self._tracked = (mentioned | {s.key for s in plan.lookups if s.collection.shared}) & keyed
 
     def _table(self, spec: LookupSpec) -> _Table:
         table = self._tables.get(spec.key)

@@ -152,6 +152,10 @@ def execute(
                 .order_by(DsrRun.started_at.desc())
             ).first()
         )
+        if run is not None and run.status == "completed":
+            # Finished before: a second execution changes nothing and reports what the first did.
+            report = json.loads(run.report or "{}")
+            return RunResult(run.id, kind, "completed", report.get("outcomes", []), unreachable, resumed=True)
         resumed = run is not None and run.checkpoint is not None
         run_id = run.id if run is not None else run_id or str(uuid.uuid4())
         done = {s.name: s.detail for s in session.scalars(select(DsrStep).where(DsrStep.run_id == run_id))}

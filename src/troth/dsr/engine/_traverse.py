@@ -44,7 +44,8 @@ class Traversal:
                 self._columns[spec.key] = self._select(spec, wanted(spec.dataset, spec.collection))
         owned = [s.key for s in plan.lookups if s.match == "equals"]
         #: collections found by more than one lookup need their rows de-duplicated
-        self._dedupe = {key for key in owned if owned.count(key) > 1 and not _shared(plan, key)}
+        keyed = {s.key for s in plan.lookups if s.collection.primary_key}
+        self._dedupe = {k for k in owned if owned.count(k) > 1 and k in keyed and not _shared(plan, k)}
         self._seen: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
 
     def _select(self, spec: LookupSpec, wanted: Sequence[str]) -> list[str]:

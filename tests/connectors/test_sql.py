@@ -1,0 +1,126 @@
+"""SQL connectors: quoted identifiers, batched keys, bounded statements, errors that say where."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from troth import ConfigurationError, ConnectorError
+from troth.connectors import Delete, Lookup, Update, open_connector
+from troth.declaration import Dataset
+
+# A table and columns named after SQL keywords: every identifier must be quoted.
+DDL = [
+    'CREATE TABLE "order" ("select" INTEGER NOT NULL, "group" INTEGER NOT NULL, "from" VARCHAR(50), '
+    'PRIMARY KEY ("select", "group"))',
+]
+
+
+def _dataset(schema: str = "", timeout: float = 5.0, slow: str = "") -> Dataset:
+    collections = [
+        {
+            "name": "order",
+            "primary_key": ["select", "group"],
+            "fields": [{"name": "select"}, {"name": "group"}, {"name": "from", "identity": "email"}],
+        }
+    ]
+    if slow:
+        collections.append(
+            {"name": "slow", "read_only": True, "fields": [{"name": "x", "identity": "email"}]}
+        )
+    return Dataset.model_validate(
+        {
+            "id": "app",
+            "connection_env": "APP_URL",
+            "db_schema": schema,
+            "timeout_seconds": timeout,
+            "collections": collections,
+        }
+    )
+
+
+def _fill(url: str, schema: str, slow: str, mysql: bool = False) -> None:
+    engine = create_engine(url)
+    quote = "`" if mysql else '"'
+    with engine.begin() as connection:
+        if schema:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            connection.exec_driver_sql(f'SET search_path TO "{schema}"')
+        for statement in DDL:
+            connection.exec_driver_sql(statement.replace('"', quote))
+        values = ", ".join(f"({i}, {i % 3}, 'p{i % 7}@example.org')" for i in range(1, 1201))
+        connection.exec_driver_sql(f"INSERT INTO {quote}order{quote} VALUES {values}")
+        connection.exec_driver_sql(f"CREATE VIEW slow AS {slow}")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Dataset, str]]:
+    name = f"troth_conn_{uuid.uuid4().hex[:8]}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+        slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) AS x FROM c"
+        _fill(url, "", slow)
+        yield _dataset(timeout=0.3, slow=slow), url
+        return
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        _fill(url, name, "SELECT pg_sleep(5)::text AS x")
+        yield _dataset(name, timeout=0.3, slow="pg"), url
+        with create_engine(url).begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
+        return
+    admin = request.getfixturevalue("mariadb_url")
+    with create_engine(admin).begin() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE `{name}`")
+    url = admin.rsplit("/", 1)[0] + f"/{name}"
+    _fill(url, "", "SELECT SLEEP(5) AS x FROM DUAL WHERE 1 = 1", mysql=True)
+    yield _dataset(timeout=0.3, slow="my"), url
+    with create_engine(admin).begin() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE `{name}`")
+
+
+def test_keys_are_batched_and_identifiers_quoted(target: tuple[Dataset, str]) -> None:
+    dataset, url = target
+    collection = dataset.collections[0]
+    with open_connector(dataset, {"APP_URL": url}) as connector:
+        rows = list(connector.fetch(Lookup(collection, "group", [0, 1], ["select", "group", "from"])))
+        assert len(rows) == 800
+        found = list(connector.fetch(Lookup(collection, "from", ["P3@EXAMPLE.ORG"], ["select"], "contains")))
+        assert len(found) == len([i for i in range(1, 1201) if i % 7 == 3])
+        keys = [(i, i % 3) for i in range(1, 1201) if i % 2]
+        counts = connector.erase(
+            [
+                Update("order", {"from": None}, ["select", "group"], keys[:10]),
+                Delete("order", ["select", "group"], keys),
+            ]
+        )
+        assert counts == [10, 600]
+        assert len(list(connector.fetch(Lookup(collection, "group", [0, 1, 2], ["select"])))) == 600
+
+
+def test_every_statement_is_bounded_and_errors_name_dataset_table_and_sql(
+    target: tuple[Dataset, str],
+) -> None:
+    dataset, url = target
+    with open_connector(dataset, {"APP_URL": url}) as connector:
+        with pytest.raises(ConnectorError) as caught:
+            list(connector.fetch(Lookup(dataset.collections[1], "x", ["a"], ["x"])))
+        error = caught.value
+        assert (error.dataset, error.table) == ("app", "slow")
+        assert "SELECT" in error.sql and "slow" in str(error)
+        with pytest.raises(ConnectorError) as missing:
+            connector.erase([Delete("no_such_table", ["id"], [(1,)])])
+        assert missing.value.table == "no_such_table" and "DELETE" in missing.value.sql
+
+
+def test_connection_settings_come_from_the_environment() -> None:
+    dataset = _dataset()
+    with pytest.raises(ConfigurationError, match="set the environment variable APP_URL"):
+        open_connector(dataset, {})
+    with pytest.raises(ConfigurationError, match="not `oracle`"):
+        open_connector(dataset, {"APP_URL": "oracle://db/app"})

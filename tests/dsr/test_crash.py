@@ -1,0 +1,70 @@
+"""Kill the erasure at every point between its steps and statements; the rerun ends where a clean run ends."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dsr_shop import SECRET, Shop, demo_declaration, sqlite_shop
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from troth.dsr.engine import DsrRun, execute, parse_identities
+
+ANN = parse_identities(["email=ann@example.org"])
+
+
+class CrashError(Exception):
+    pass
+
+
+def _fresh(pristine: Path, store_template: Path, where: Path) -> tuple[Shop, sessionmaker[Session]]:
+    where.mkdir()
+    shutil.copy(pristine, where / "shop.db")
+    shutil.copy(store_template, where / "store.db")
+    url = f"sqlite:///{where / 'shop.db'}"
+    shop = Shop(url, "", demo_declaration(), create_engine(url))
+    return shop, sessionmaker(create_engine(f"sqlite:///{where / 'store.db'}"), expire_on_commit=False)
+
+
+def _erase(shop: Shop, store: sessionmaker[Session], fault: object = None) -> list[dict[str, object]]:
+    result = execute(
+        sessions=store,
+        secret=SECRET,
+        declaration=shop.declaration,
+        connectors=shop.connectors(),
+        kind="erase",
+        identities=ANN,
+        fault=fault,  # type: ignore[arg-type]
+    )
+    return result.outcomes
+
+
+def test_a_crash_at_any_point_resumes_to_the_clean_result(tmp_path: Path, store_template: Path) -> None:
+    pristine = tmp_path / "pristine.db"
+    sqlite_shop(pristine).engine.dispose()
+
+    clean_shop, clean_store = _fresh(pristine, store_template, tmp_path / "clean")
+    points: list[str] = []
+    clean_outcomes = _erase(clean_shop, clean_store, points.append)
+    clean = clean_shop.snapshot()
+    assert len(points) > 20 and points[0] == "step:collect" and points[-1] == "step:finish"
+
+    for k in range(len(points)):
+        shop, store = _fresh(pristine, store_template, tmp_path / f"crash{k}")
+        calls = iter(range(len(points) + 1))
+
+        def fault(point: str, k: int = k, calls: Iterator[int] = calls) -> None:
+            if next(calls) == k:
+                raise CrashError(point)
+
+        with pytest.raises(CrashError):
+            _erase(shop, store, fault)
+        assert _erase(shop, store) == clean_outcomes, f"crash at {points[k]}"
+        assert shop.snapshot() == clean, f"crash at {points[k]} left a different database"
+        with store() as session:
+            runs = session.query(DsrRun).all()
+            assert [r.status for r in runs] == ["completed"] and runs[0].checkpoint is None
+        shop.engine.dispose()
