@@ -29,4 +29,5 @@ def test_section_ids_are_documented_in_order(doc: str) -> None:
 )
 def test_register_columns_are_documented(doc: str, register: str, headers: tuple[str, ...]) -> None:
     paragraph = next(p for p in doc.split("\n\n") if p.startswith(f"`{register}` columns:"))
-    assert re.findall(r"`([a-z_]+)`", paragraph.split(":", 1)[1])[: len(headers)] == list(headers)
+    named = re.findall(r"`([a-z_]+)`", paragraph.split(":", 1)[1])
+    assert [n for n in named if n in headers] == list(headers)
