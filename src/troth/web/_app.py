@@ -94,7 +94,8 @@ def _lifespan(runtime: Runtime, background: bool) -> Any:
         from troth.mail import OutboxSender
 
         loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        # Signals reach only the main thread: an app served from another thread (tests) has no SIGHUP.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, runtime.reload_logged))
         sender = OutboxSender(runtime.sessions, runtime.settings)
         sender.start()
@@ -102,7 +103,7 @@ def _lifespan(runtime: Runtime, background: bool) -> Any:
             yield
         finally:
             sender.stop()
-            with contextlib.suppress(NotImplementedError, RuntimeError):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
 
     return lifespan
