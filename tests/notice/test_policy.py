@@ -219,3 +219,32 @@ def test_markdown_tables_are_well_formed(rich: Declaration) -> None:
         assert re.fullmatch(r"\|( --- \|)+", rows[1])
     assert "| _ga\\_\\* | Google |" not in md
     assert "| \\_ga\\_\\* | Google |" in md
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        ({"minimum": 13}, "we delete it"),
+        ({"minimum": 18, "on_discovery": "suspend_account"}, "we suspend the account at once"),
+        ({"minimum": 0}, "we set no minimum age"),
+    ],
+)
+def test_children_section_follows_the_age_rules(variant: Any, age: dict[str, Any], expected: str) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["age"] = age
+
+    text = " ".join(render_policy(variant(edit), fmt="txt").split())
+    assert expected in text
+    assert "under 0" not in text
+
+
+def test_us_only_site_speaks_of_no_data_protection_complaint_right(variant: Any) -> None:
+    def us_only(data: dict[str, Any]) -> None:
+        data["organization"]["jurisdictions"] = ["ccpa"]
+        data["organization"]["representatives"] = []
+        data["rights"]["jurisdictions"] = {"ccpa": data["rights"]["jurisdictions"]["ccpa"]}
+
+    text = " ".join(render_policy(variant(us_only), fmt="txt").split())
+    assert "the authority that enforces privacy law where you live" in text
+    assert "right to complain to a data protection authority" not in text
+    assert "EU/EEA" not in text and "UK GDPR" not in text

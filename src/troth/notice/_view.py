@@ -307,6 +307,10 @@ class PolicyView:
         return and_list([VERIFICATION[m] for m in self.d.rights.verification.methods], "or")
 
     @property
+    def complaint_right(self) -> bool:
+        return any(right == "complaint" for block in self.rights_blocks for right, _ in block.rights)
+
+    @property
     def breach_channels(self) -> str:
         return and_list([BREACH_CHANNELS[c] for c in self.d.security.breach_channels], "and")
 
