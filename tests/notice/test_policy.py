@@ -248,3 +248,26 @@ def test_us_only_site_speaks_of_no_data_protection_complaint_right(variant: Any)
     assert "the authority that enforces privacy law where you live" in text
     assert "right to complain to a data protection authority" not in text
     assert "EU/EEA" not in text and "UK GDPR" not in text
+
+
+def test_extra_section_after_an_unknown_id_goes_before_contact(variant: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["policy"]["sections"] = [
+            {"id": "extra", "title": "Our promise", "body": "Kept.", "after": "nowhere"}
+        ]
+
+    found = headings(render_policy(variant(edit), fmt="md"), "md")
+    assert found[-2:] == ["OUR PROMISE", "HOW TO CONTACT US"]
+
+
+def test_extra_section_after_a_hidden_standard_section_keeps_its_place(variant: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["organization"]["jurisdictions"] = ["gdpr"]
+        data["organization"]["representatives"] = []
+        data["rights"]["jurisdictions"] = {"gdpr": data["rights"]["jurisdictions"]["gdpr"]}
+        data["policy"]["sections"] = [
+            {"id": "us", "title": "US notice", "body": "None.", "after": "sale-sharing"}
+        ]
+
+    found = headings(render_policy(variant(edit), fmt="md"), "md")
+    assert found.index("US NOTICE") == found.index("CHANGES TO THIS POLICY") - 1

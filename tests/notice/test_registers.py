@@ -111,3 +111,9 @@ def test_bundle_into_a_file_is_a_troth_error(rich: Declaration, tmp_path: Path) 
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="cannot write"):
         write_bundle(rich, blocker)
+
+
+def test_bundle_in_an_unknown_format_is_a_troth_error(rich: Declaration, tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="unknown policy format"):
+        write_bundle(rich, tmp_path, fmt="pdf")
+    assert list(tmp_path.iterdir()) == []
