@@ -143,6 +143,7 @@ def test_declared_facts_reach_the_reader(rich: Declaration, fmt: str) -> None:
         "a court order or an open dispute about the order",
         "then we anonymise it",
         "We never ask for your password.",
+        "it works for 15 minutes",
         "Agents should email us a copy of your signed authorization.",
         "3 years",
         "under 16",

@@ -304,7 +304,12 @@ class PolicyView:
 
     @property
     def verification(self) -> str:
-        return and_list([VERIFICATION[m] for m in self.d.rights.verification.methods], "or")
+        check = self.d.rights.verification
+        ways = [VERIFICATION[m] for m in check.methods]
+        if "email_code" in check.methods:
+            at = check.methods.index("email_code")
+            ways[at] += f" (it works for {check.code_ttl_minutes} minutes)"
+        return and_list(ways, "or")
 
     @property
     def complaint_right(self) -> bool:
