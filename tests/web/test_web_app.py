@@ -88,6 +88,13 @@ def test_reload_refuses_a_broken_declaration_and_keeps_the_old_one_live(
     assert "NOT reloaded" in caplog.text
     assert app_client.get("/privacy").status_code == 200
     assert _reload(app_client, tokens["agent"]).status_code == 403
+    audit = app_client.get(
+        "/api/v1/admin/audit?action=declaration.", headers={"Authorization": f"Bearer {tokens['auditor']}"}
+    )
+    assert [(e["actor"], e["action"]) for e in audit.json()] == [
+        ("signal:SIGHUP", "declaration.reload_refused"),
+        ("token:t-admin", "declaration.reload_refused"),
+    ]
 
 
 def test_reload_refuses_a_declaration_with_lint_errors(app_client, tokens, declaration_file):

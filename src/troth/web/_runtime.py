@@ -83,10 +83,23 @@ class Runtime:
         """Re-read the declaration; on any problem raise and keep the current one live."""
         assert self.settings.declaration_path is not None
         with self._lock:
-            loaded = load_checked(self.settings.declaration_path)
+            try:
+                loaded = load_checked(self.settings.declaration_path)
+            except DeclarationError as exc:
+                self._audit(
+                    actor, "declaration.reload_refused", {"problems": len(exc.problems), "first": exc.message}
+                )
+                raise
             number = self._publish(loaded, actor=actor)
             self._loaded = loaded
+        self._audit(actor, "declaration.reload", {"digest": loaded.digest, "published_version": number})
         return ReloadResult(digest=loaded.digest, published_version=number)
+
+    def _audit(self, actor: str, action: str, detail: dict[str, object]) -> None:
+        from troth import audit
+
+        with self.sessions.begin() as session:
+            audit.record(session, secret=self.secret, actor=actor, action=action, detail=detail)
 
     def reload_logged(self) -> None:
         """SIGHUP: reload, and log instead of raising (a signal has nobody to answer)."""
