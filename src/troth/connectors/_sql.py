@@ -76,6 +76,7 @@ class SqlConnector(Connector):
         self.engine = self.create_engine(url)
         self._quote = self.engine.dialect.identifier_preparer.quote_identifier
         self._reader: Connection | None = None
+        self._writer: Connection | None = None
         self._tables: dict[str, str] = {}
         self._heads: dict[tuple[Any, ...], str] = {}
 
@@ -158,7 +159,11 @@ class SqlConnector(Connector):
         counts: list[int] = []
         table, sql = "", ""
         try:
-            with self.engine.connect() as connection, connection.begin():
+            if self._writer is None or self._writer.closed or self._writer.invalidated:
+                # kept open between requests: no pool checkout and reset per erasure
+                self._writer = self.engine.connect()
+            connection = self._writer
+            with connection.begin():
                 for operation in operations:
                     table = getattr(operation, "table", "")
                     if fault is not None:
@@ -168,9 +173,13 @@ class SqlConnector(Connector):
             raise self._error(exc, table, sql) from None
         return counts
 
+    def execute(self, connection: Connection, sql: str, params: Sequence[Any]) -> int:
+        """Run one write statement; return the rows it affected."""
+        return connection.exec_driver_sql(sql, tuple(params)).rowcount
+
     def _run(self, connection: Connection, sql: str, params: Sequence[Any], table: str) -> int:
         try:
-            return connection.exec_driver_sql(sql, tuple(params)).rowcount
+            return self.execute(connection, sql, params)
         except self.errors() as exc:
             raise self._error(exc, table, sql) from None
 
@@ -254,9 +263,10 @@ class SqlConnector(Connector):
         return ConnectorError(f"{message} (at {where})", dataset=self.dataset.id, table=table, sql=sql)
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for connection in (self._reader, self._writer):
+            if connection is not None:
+                connection.close()
+        self._reader = self._writer = None
         self.engine.dispose()
 
 
@@ -297,6 +307,15 @@ class PostgresConnector(SqlConnector):
         del rows
         with raw.cursor() as cursor:
             yield from cursor.stream(sql, tuple(params), size=2000)
+
+    def execute(self, connection: Connection, sql: str, params: Sequence[Any]) -> int:
+        # prepared on the server: erasure sends the same few statement shapes for every person
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            cursor.execute(sql, tuple(params), prepare=True)
+            count: int = cursor.rowcount
+            return count
 
     def driver_errors(self) -> tuple[type[Exception], ...]:
         import psycopg

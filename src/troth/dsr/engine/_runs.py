@@ -30,7 +30,8 @@ from troth.dsr.engine._change import check_targets, rectify_operations, restrict
 from troth.dsr.engine._erase import Outcome, erasure_operations, remote_operations
 from troth.dsr.engine._found import Found, wanted_for_change
 from troth.dsr.engine._identity import Identities, subject_hash
-from troth.dsr.engine._models import DsrRestriction, DsrRun, DsrStep
+from troth.dsr.engine._ledger import complete, find_run, finished_steps, record_step, save_checkpoint
+from troth.dsr.engine._models import DsrRestriction
 from troth.dsr.engine._plan import Plan, make_plan
 from troth.dsr.engine._traverse import Traversal
 from troth.store import utcnow
@@ -143,33 +144,21 @@ def execute(
         return RunResult("", kind, "planned", expected, unreachable, dry_run=True)
     subject = subject_hash(secret, identities)
     with sessions() as session:
-        run = (
-            session.get(DsrRun, run_id)
-            if run_id
-            else session.scalars(
-                select(DsrRun)
-                .where(DsrRun.kind == kind, DsrRun.subject_hash == subject, DsrRun.status != "completed")
-                .order_by(DsrRun.started_at.desc())
-            ).first()
-        )
+        run = find_run(session, run_id=run_id, kind=kind, subject=subject)
         if run is not None and run.status == "completed":
             # Finished before: a second execution changes nothing and reports what the first did.
             report = json.loads(run.report or "{}")
             return RunResult(run.id, kind, "completed", report.get("outcomes", []), unreachable, resumed=True)
-        resumed = run is not None and run.checkpoint is not None
-        run_id = run.id if run is not None else run_id or str(uuid.uuid4())
-        done = {s.name: s.detail for s in session.scalars(select(DsrStep).where(DsrStep.run_id == run_id))}
-        checkpoint = run.checkpoint if run is not None else None
+        done = finished_steps(session, run.id) if run is not None else {}
+    resumed = run is not None and run.checkpoint is not None
+    run_id = run.id if run is not None else run_id or str(uuid.uuid4())
+    checkpoint = run.checkpoint if run is not None else None
     position = len(done)
 
     def _step(session: Session, name: str, detail: Any) -> None:
         nonlocal position
         position += 1
-        session.add(
-            DsrStep(
-                run_id=run_id, name=name, position=position, detail=json.dumps(detail), finished_at=utcnow()
-            )
-        )
+        record_step(session, run_id=run_id, name=name, position=position, detail=detail)
 
     if fault is not None:
         fault("step:collect")
@@ -183,19 +172,15 @@ def execute(
         }
         sealed = encrypt(secret, json.dumps(state, default=str).encode(), purpose=_PURPOSE)
         with sessions.begin() as session:
-            run = session.get(DsrRun, run_id)
-            if run is None:
-                run = DsrRun(
-                    id=run_id,
-                    kind=kind,
-                    subject_hash=subject,
-                    status="running",
-                    error="",
-                    policy_version=declaration.policy.version,
-                    started_at=utcnow(),
-                )
-                session.add(run)
-            run.checkpoint = sealed
+            save_checkpoint(
+                session,
+                run_id=run_id,
+                exists=run is not None,
+                kind=kind,
+                subject=subject,
+                policy_version=declaration.policy.version,
+                sealed=sealed,
+            )
             _step(session, "collect", {"collections": len(found.rows)})
             if kind in ("restrict", "lift"):
                 _flag(session, secret, found, run_id, lift=kind == "lift", reason=reason)
@@ -238,12 +223,7 @@ def execute(
     with sessions.begin() as session:
         if pending is not None:
             _step(session, *pending)
-        current = session.get(DsrRun, run_id)
-        assert current is not None
-        if current.status != "completed":
-            current.status, current.report, current.finished_at = "completed", json.dumps(report), utcnow()
-            # Data minimisation: the keys are not needed once the run is complete.
-            current.checkpoint = None
+        if complete(session, run_id=run_id, report=report):
             _audit(session, secret, actor, kind, identities, run_id, outcomes)
     return RunResult(run_id, kind, "completed", outcomes, unreachable, resumed=resumed, steps=[*done])
 

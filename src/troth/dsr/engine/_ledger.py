@@ -1,0 +1,96 @@
+"""The run's records in troth's store, written with plain Core statements (a few per run, no ORM flush)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from troth.dsr.engine._models import DsrRun, DsrStep
+from troth.store import utcnow
+
+__all__ = ["RunRecord", "complete", "find_run", "finished_steps", "record_step", "save_checkpoint"]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: str
+    status: str
+    checkpoint: bytes | None
+    report: str | None
+
+
+def find_run(session: Session, *, run_id: str | None, kind: str, subject: str) -> RunRecord | None:
+    """The run asked for by id, else the latest unfinished run of this kind for this person."""
+    query = select(DsrRun.id, DsrRun.status, DsrRun.checkpoint, DsrRun.report)
+    if run_id:
+        query = query.where(DsrRun.id == run_id)
+    else:
+        query = query.where(
+            DsrRun.kind == kind, DsrRun.subject_hash == subject, DsrRun.status != "completed"
+        ).order_by(DsrRun.started_at.desc())
+    row = session.execute(query.limit(1)).first()
+    return RunRecord(*row) if row is not None else None
+
+
+def finished_steps(session: Session, run_id: str) -> dict[str, str]:
+    return dict(session.execute(select(DsrStep.name, DsrStep.detail).where(DsrStep.run_id == run_id)).all())
+
+
+def save_checkpoint(
+    session: Session,
+    *,
+    run_id: str,
+    exists: bool,
+    kind: str,
+    subject: str,
+    policy_version: str,
+    sealed: bytes,
+) -> None:
+    if exists:
+        session.execute(update(DsrRun).where(DsrRun.id == run_id).values(checkpoint=sealed))
+        return
+    session.execute(
+        insert(DsrRun).values(
+            id=run_id,
+            kind=kind,
+            subject_hash=subject,
+            status="running",
+            policy_version=policy_version,
+            checkpoint=sealed,
+            report=None,
+            error="",
+            started_at=utcnow(),
+            finished_at=None,
+        )
+    )
+
+
+def record_step(session: Session, *, run_id: str, name: str, position: int, detail: Any) -> None:
+    session.execute(
+        insert(DsrStep).values(
+            run_id=run_id,
+            name=name,
+            position=position,
+            detail=json.dumps(detail),
+            finished_at=utcnow(),
+        )
+    )
+
+
+def complete(session: Session, *, run_id: str, report: dict[str, Any]) -> bool:
+    """Mark the run completed and drop its checkpoint; False when it already was."""
+    done = session.execute(
+        update(DsrRun)
+        .where(DsrRun.id == run_id, DsrRun.status != "completed")
+        .values(
+            status="completed",
+            report=json.dumps(report),
+            checkpoint=None,
+            finished_at=utcnow(),
+        )
+    )
+    return bool(getattr(done, "rowcount", 0))
