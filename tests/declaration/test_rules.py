@@ -206,6 +206,14 @@ CASES: dict[str, tuple[Edit, Edit]] = {
         put("security", "breach_notification_hours", 72),
     ),
     "TROTH138": (put("security", "measures", []), put("security", "measures", ["access control"])),
+    "TROTH143": (
+        put(
+            "policy",
+            "sections",
+            [{"id": "arbitration", "title": "Arbitration", "body": "...", "after": "cookie"}],
+        ),
+        put("policy", "sections", 0, "after", "cookies"),
+    ),
 }
 
 RULES = all_rules()
@@ -338,3 +346,22 @@ def test_tracking_script_is_not_necessary(base: dict[str, Any], load: Loader) ->
     assert problem.path == "scripts[0].category"
     base["scripts"][0]["category"] = "analytics"
     assert run(load(base), only={"TROTH101"}) == []
+
+
+def test_extra_section_may_follow_an_earlier_extra_section(base: dict[str, Any], load: Loader) -> None:
+    first = {"id": "law", "title": "Governing law", "body": "English law.", "after": "contact"}
+    second = {"id": "disputes", "title": "Disputes", "body": "Courts of England.", "after": "law"}
+    base["policy"]["sections"] = [first, second]
+    assert run(load(base), only={"TROTH143"}) == []
+    base["policy"]["sections"] = [second, first]
+    [problem] = run(load(base), only={"TROTH143"})
+    assert problem.path == "policy.sections[0].after"
+    assert "comes later" in problem.message
+
+
+def test_unknown_after_suggests_the_nearest_section(base: dict[str, Any], load: Loader) -> None:
+    base["policy"]["sections"] = [
+        {"id": "law", "title": "Law", "body": "English law.", "after": "your-right"}
+    ]
+    [problem] = run(load(base), only={"TROTH143"})
+    assert "did you mean `your-rights`?" in problem.message

@@ -10,6 +10,7 @@ from troth.declaration._jurisdictions import JURISDICTIONS, RIGHTS, Jurisdiction
 from troth.declaration._loader import LoadedDeclaration, load, load_text, read, read_text
 from troth.declaration._sections import (
     LAWFUL_BASES,
+    POLICY_OUTLINE,
     Cookie,
     Organization,
     Purpose,
@@ -24,6 +25,7 @@ __all__ = [
     "BUILTIN_CATEGORIES",
     "JURISDICTIONS",
     "LAWFUL_BASES",
+    "POLICY_OUTLINE",
     "RIGHTS",
     "Category",
     "Collection",

@@ -11,6 +11,7 @@ from troth.declaration._types import Duration, DurationField, Slug, Strict
 
 __all__ = [
     "LAWFUL_BASES",
+    "POLICY_OUTLINE",
     "Address",
     "Contact",
     "CustomCategory",
@@ -285,11 +286,40 @@ class Security(Strict):
     statement: str = ""
 
 
+#: The standard sections of a rendered policy, in order: (anchor id, heading). The ids are public:
+#: links such as `/privacy#your-rights` rely on them, and an extra section's `after` names one of
+#: them. They live here, not in `troth.notice`, so that `troth check` can test `after` without
+#: loading the renderer.
+POLICY_OUTLINE: tuple[tuple[str, str], ...] = (
+    ("who-we-are", "Who we are"),
+    ("what-we-collect", "What we collect and how"),
+    ("purposes", "Why we use it and on what legal basis"),
+    ("recipients", "Who receives it"),
+    ("transfers", "International transfers"),
+    ("cookies", "Cookies and similar technologies"),
+    ("retention", "How long we keep it"),
+    ("your-rights", "Your rights"),
+    ("children", "Children"),
+    ("security", "Security"),
+    ("breach-notification", "If something goes wrong: data breaches"),
+    ("marketing", "Marketing emails and newsletters"),
+    ("signals", "Do Not Track and Global Privacy Control"),
+    ("automated-decisions", "Automated decisions and profiling"),
+    ("sale-sharing", "Sale and sharing of personal information"),
+    ("changes", "Changes to this policy"),
+    ("contact", "How to contact us"),
+)
+
+
 class PolicySection(Strict):
     id: Slug
     title: str
     body: str
-    after: str = Field("", description="id of the standard section this one follows; default: at the end")
+    after: str = Field(
+        "",
+        description="id of the section this one follows (a standard one or an earlier extra one); "
+        "default: at the end",
+    )
 
 
 class Policy(Strict):

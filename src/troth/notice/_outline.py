@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from troth.declaration import Declaration
+from troth.declaration import POLICY_OUTLINE, Declaration
 
 __all__ = ["SECTION_IDS", "STANDARD_SECTIONS", "Section", "StandardSection", "outline"]
 
@@ -32,24 +32,11 @@ class StandardSection:
     shown: Callable[[Declaration], bool] = _always
 
 
-STANDARD_SECTIONS: tuple[StandardSection, ...] = (
-    StandardSection("who-we-are", "Who we are"),
-    StandardSection("what-we-collect", "What we collect and how"),
-    StandardSection("purposes", "Why we use it and on what legal basis"),
-    StandardSection("recipients", "Who receives it"),
-    StandardSection("transfers", "International transfers"),
-    StandardSection("cookies", "Cookies and similar technologies"),
-    StandardSection("retention", "How long we keep it"),
-    StandardSection("your-rights", "Your rights"),
-    StandardSection("children", "Children"),
-    StandardSection("security", "Security"),
-    StandardSection("breach-notification", "If something goes wrong: data breaches"),
-    StandardSection("marketing", "Marketing emails and newsletters"),
-    StandardSection("signals", "Do Not Track and Global Privacy Control"),
-    StandardSection("automated-decisions", "Automated decisions and profiling"),
-    StandardSection("sale-sharing", "Sale and sharing of personal information", _us_served),
-    StandardSection("changes", "Changes to this policy"),
-    StandardSection("contact", "How to contact us"),
+#: standard sections shown only to some audiences; the rest are always shown
+_SHOWN_WHEN: dict[str, Callable[[Declaration], bool]] = {"sale-sharing": _us_served}
+
+STANDARD_SECTIONS: tuple[StandardSection, ...] = tuple(
+    StandardSection(id, title, _SHOWN_WHEN.get(id, _always)) for id, title in POLICY_OUTLINE
 )
 
 #: every standard section id, in policy order (whether or not a declaration shows it)
