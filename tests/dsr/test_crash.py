@@ -11,6 +11,7 @@ from dsr_shop import SECRET, Shop, demo_declaration, sqlite_shop
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from troth import ConnectorError
 from troth.dsr.engine import DsrRun, execute, parse_identities
 
 ANN = parse_identities(["email=ann@example.org"])
@@ -68,3 +69,27 @@ def test_a_crash_at_any_point_resumes_to_the_clean_result(tmp_path: Path, store_
             runs = session.query(DsrRun).all()
             assert [r.status for r in runs] == ["completed"] and runs[0].checkpoint is None
         shop.engine.dispose()
+
+
+def test_a_failing_data_store_leaves_the_run_resumable_with_the_reason(
+    tmp_path: Path, store_template: Path
+) -> None:
+    pristine = tmp_path / "pristine.db"
+    sqlite_shop(pristine).engine.dispose()
+    shop, store = _fresh(pristine, store_template, tmp_path / "failing")
+
+    def unreachable(point: str) -> None:
+        if point.startswith("shop.customer"):
+            raise ConnectorError("server closed the connection", dataset="shop", table="customer")
+
+    with pytest.raises(ConnectorError):
+        _erase(shop, store, unreachable)
+    with store() as session:
+        (run,) = session.query(DsrRun).all()
+        assert run.status == "running" and "erase:shop: server closed the connection" in run.error
+    assert [row[0] for row in shop.rows("customer")] == [1, 2, 3]  # the transaction rolled back
+    _erase(shop, store)
+    with store() as session:
+        (run,) = session.query(DsrRun).all()
+        assert (run.status, run.error) == ("completed", "")
+    shop.engine.dispose()

@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from troth.dsr.engine._models import DsrRun, DsrStep
 from troth.store import utcnow
 
-__all__ = ["RunRecord", "complete", "find_run", "finished_steps", "record_step", "save_checkpoint"]
+__all__ = [
+    "RunRecord",
+    "complete",
+    "find_run",
+    "finished_steps",
+    "note_error",
+    "record_step",
+    "save_checkpoint",
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,10 @@ def record_step(session: Session, *, run_id: str, name: str, position: int, deta
     )
 
 
+def note_error(session: Session, *, run_id: str, error: str) -> None:
+    session.execute(update(DsrRun).where(DsrRun.id == run_id).values(error=error[:2000]))
+
+
 def complete(session: Session, *, run_id: str, report: dict[str, Any]) -> bool:
     """Mark the run completed and drop its checkpoint; False when it already was."""
     done = session.execute(
@@ -90,6 +102,7 @@ def complete(session: Session, *, run_id: str, report: dict[str, Any]) -> bool:
             status="completed",
             report=json.dumps(report),
             checkpoint=None,
+            error="",
             finished_at=utcnow(),
         )
     )

@@ -24,13 +24,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from troth._crypto import decrypt, encrypt, keyed_hash
+from troth._errors import TrothError
 from troth.connectors import Connector, Fault, Operation
 from troth.declaration import Declaration
 from troth.dsr.engine._change import check_targets, rectify_operations, restrict_operations
 from troth.dsr.engine._erase import Outcome, erasure_operations, remote_operations
 from troth.dsr.engine._found import Found, wanted_for_change
 from troth.dsr.engine._identity import Identities, subject_hash
-from troth.dsr.engine._ledger import complete, find_run, finished_steps, record_step, save_checkpoint
+from troth.dsr.engine._ledger import (
+    complete,
+    find_run,
+    finished_steps,
+    note_error,
+    record_step,
+    save_checkpoint,
+)
 from troth.dsr.engine._models import DsrRestriction
 from troth.dsr.engine._plan import Plan, make_plan
 from troth.dsr.engine._traverse import Traversal
@@ -204,7 +212,13 @@ def execute(
                 _step(session, *pending)
             pending = None
         dataset_id = name.split(":", 1)[1]
-        counts = connectors[dataset_id].erase(ops, fault=fault) if ops else []
+        try:
+            counts = connectors[dataset_id].erase(ops, fault=fault) if ops else []
+        except TrothError as exc:
+            # The run stays resumable; the reason is kept for the operator (no personal data in it).
+            with sessions.begin() as session:
+                note_error(session, run_id=run_id, error=f"{name}: {exc}")
+            raise
         detail = [o.to_dict() for o in outs]
         if not outs and counts:
             detail = [
