@@ -54,15 +54,11 @@ def privacy(request: Request, session: SessionDep) -> HTMLResponse:
     shown = now.current or now.upcoming
     if shown is None:
         raise NotFoundError("no policy version is published yet")
-    upcoming_html = ""
-    if now.upcoming is not None and now.current is not None:
-        upcoming_html = render_policy(now.upcoming.declaration(), standalone=False)
     context: dict[str, Any] = {
         "version": shown,
         "upcoming": now.upcoming,
         "in_force": now.current is not None,
         "policy_html": render_policy(shown.declaration(), standalone=False),
-        "upcoming_html": upcoming_html,
         "today": today,
     }
     return render(request, "policy/page.html", context)
@@ -115,7 +111,6 @@ def version(request: Request, session: SessionDep, number: RowId) -> HTMLRespons
         "upcoming": now.upcoming if now.upcoming is not None and now.upcoming.number == number else None,
         "in_force": now.current is not None and now.current.number == number,
         "policy_html": render_policy(shown.declaration(), standalone=False),
-        "upcoming_html": "",
         "today": _today(),
         "archived": True,
     }
