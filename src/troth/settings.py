@@ -111,6 +111,8 @@ class Settings(BaseSettings):
             )
         if self.is_sqlite:
             log.warning("production on SQLite: fine for one process, use PostgreSQL for replicas")
+        if not self.smtp_host:
+            log.warning("no TROTH_SMTP_HOST: emails are written as .eml files to the state folder, not sent")
 
 
 def _secret(settings: Settings) -> str:

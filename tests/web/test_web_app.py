@@ -164,3 +164,35 @@ def test_policy_pages_render_the_declaration(app_client):
     assert cookies.status_code == 200 and "<table" in cookies.text
     assert app_client.get("/privacy/versions/7").status_code == 404
     assert app_client.get("/", follow_redirects=False).headers["location"] == "/privacy"
+
+
+def test_replicas_starting_together_publish_one_version(declaration_file, store_url):
+    import threading
+
+    from troth.settings import Settings
+    from troth.web import Runtime
+
+    settings = Settings.for_declaration(declaration_file, secret_key="r" * 48, database_url=store_url)
+    Runtime.start(settings).sessions.kw["bind"].dispose()  # the store exists; versions start at 1
+    _edit(declaration_file, EDITORIAL_EDIT)
+    runtimes: list[Runtime] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            runtimes.append(Runtime.start(settings))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    from troth.notice._versions import list_versions
+
+    with runtimes[0].sessions() as session:
+        assert [v.number for v in list_versions(session)] == [2, 1]
+    for runtime in runtimes:
+        runtime.sessions.kw["bind"].dispose()

@@ -111,6 +111,16 @@ class Runtime:
             log.exception("declaration NOT reloaded, the previous one stays live")
 
     def _publish(self, loaded: LoadedDeclaration, *, actor: str) -> int | None:
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            return self._publish_once(loaded, actor=actor)
+        except IntegrityError:
+            # Another replica published the same content a moment earlier (same version
+            # number): read again, and there is nothing left to publish.
+            return self._publish_once(loaded, actor=actor)
+
+    def _publish_once(self, loaded: LoadedDeclaration, *, actor: str) -> int | None:
         from troth import audit
         from troth.notice._versions import publish
 
