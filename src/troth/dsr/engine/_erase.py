@@ -118,7 +118,8 @@ def erasure_operations(
     outcomes: list[Outcome] = []
     ensure: dict[str, EnsureRow] = {}
     deleted_refs: dict[str, dict[str, list[Any]]] = {}
-    pattern = mention_pattern([v for vs in found.identities.values() for v in vs])
+    needles = [v for vs in found.identities.values() for v in vs] if found.mentions else []
+    pattern = mention_pattern(needles)
     for name in plan.erasure_order.get(dataset.id, []):
         collection = dataset.collection(name)
         assert collection is not None
@@ -131,16 +132,18 @@ def erasure_operations(
         )
         deleting: list[Key] = []
         staying: dict[Key, FoundRow] = {}
+        removable = collection.deletes_rows and not collection.shared
+        holds = any(f.keep is not None for f in collection.fields)
         for key, row in rows.items():
             if key == tomb:
                 continue
-            hold = _held_until(collection, row, today)
+            hold = _held_until(collection, row, today) if holds else None
             if hold is not None:
                 outcome.retained += 1
                 outcome.reason = hold[1]
                 outcome.until = max(outcome.until, hold[0].isoformat())
                 staying[key] = row
-            elif collection.deletes_rows and not collection.shared:
+            elif removable:
                 deleting.append(key)
             else:
                 staying[key] = row

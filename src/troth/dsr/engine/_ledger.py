@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from troth.dsr.engine._models import DsrRun, DsrStep
 from troth.store import utcnow
+
+# Core tables, not ORM entities: a handful of statements per run need no unit of work.
+_RUNS = cast(Table, DsrRun.__table__)
+_STEPS = cast(Table, DsrStep.__table__)
 
 __all__ = [
     "RunRecord",
@@ -33,19 +37,21 @@ class RunRecord:
 
 def find_run(session: Session, *, run_id: str | None, kind: str, subject: str) -> RunRecord | None:
     """The run asked for by id, else the latest unfinished run of this kind for this person."""
-    query = select(DsrRun.id, DsrRun.status, DsrRun.checkpoint, DsrRun.report)
+    query = select(_RUNS.c.id, _RUNS.c.status, _RUNS.c.checkpoint, _RUNS.c.report)
     if run_id:
-        query = query.where(DsrRun.id == run_id)
+        query = query.where(_RUNS.c.id == run_id)
     else:
         query = query.where(
-            DsrRun.kind == kind, DsrRun.subject_hash == subject, DsrRun.status != "completed"
-        ).order_by(DsrRun.started_at.desc())
+            _RUNS.c.kind == kind, _RUNS.c.subject_hash == subject, _RUNS.c.status != "completed"
+        ).order_by(_RUNS.c.started_at.desc())
     row = session.execute(query.limit(1)).first()
     return RunRecord(*row) if row is not None else None
 
 
 def finished_steps(session: Session, run_id: str) -> dict[str, str]:
-    return dict(session.execute(select(DsrStep.name, DsrStep.detail).where(DsrStep.run_id == run_id)).all())
+    return dict(
+        session.execute(select(_STEPS.c.name, _STEPS.c.detail).where(_STEPS.c.run_id == run_id)).all()
+    )
 
 
 def save_checkpoint(
@@ -59,10 +65,10 @@ def save_checkpoint(
     sealed: bytes,
 ) -> None:
     if exists:
-        session.execute(update(DsrRun).where(DsrRun.id == run_id).values(checkpoint=sealed))
+        session.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(checkpoint=sealed))
         return
     session.execute(
-        insert(DsrRun).values(
+        insert(_RUNS).values(
             id=run_id,
             kind=kind,
             subject_hash=subject,
@@ -79,7 +85,7 @@ def save_checkpoint(
 
 def record_step(session: Session, *, run_id: str, name: str, position: int, detail: Any) -> None:
     session.execute(
-        insert(DsrStep).values(
+        insert(_STEPS).values(
             run_id=run_id,
             name=name,
             position=position,
@@ -90,14 +96,14 @@ def record_step(session: Session, *, run_id: str, name: str, position: int, deta
 
 
 def note_error(session: Session, *, run_id: str, error: str) -> None:
-    session.execute(update(DsrRun).where(DsrRun.id == run_id).values(error=error[:2000]))
+    session.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(error=error[:2000]))
 
 
 def complete(session: Session, *, run_id: str, report: dict[str, Any]) -> bool:
     """Mark the run completed and drop its checkpoint; False when it already was."""
     done = session.execute(
-        update(DsrRun)
-        .where(DsrRun.id == run_id, DsrRun.status != "completed")
+        update(_RUNS)
+        .where(_RUNS.c.id == run_id, _RUNS.c.status != "completed")
         .values(
             status="completed",
             report=json.dumps(report),
