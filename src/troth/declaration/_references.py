@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from troth._errors import Problem
-from troth.declaration._countries import COUNTRIES
+from troth.declaration._countries import COUNTRIES, code_for_name
 from troth.declaration._jurisdictions import JURISDICTIONS, RIGHTS
 from troth.declaration._taxonomy import BUILTIN_CATEGORIES
 
@@ -84,13 +84,17 @@ class _Checker:
 
     def country(self, path: tuple[str | int, ...], code: str) -> None:
         if code not in COUNTRIES:
-            hint_options: set[str] = set(COUNTRIES) if len(code) == 2 else set()
+            named = code_for_name(code)
+            hint = f"did you mean `{named}`?" if named else ""
+            if code.strip().upper() == "EU":
+                hint = "the EU is not a country: name the member state, e.g. IE or DE"
+            hint = hint or (self._suggest(code, set(COUNTRIES)) if len(code) == 2 else "")
             self.problems.append(
                 Problem(
                     self.loaded.where(*path),
                     self._format(path),
                     f"`{code}` is not an ISO 3166-1 alpha-2 country code",
-                    hint=self._suggest(code, hint_options) or "use two capital letters, e.g. GB, DE, US",
+                    hint=hint or "use two capital letters, e.g. GB, DE, US",
                     code="TROTH004",
                 )
             )
@@ -180,9 +184,17 @@ def check_references(loaded: LoadedDeclaration) -> list[Problem]:
     rights = d.rights
     for jurisdiction, offer in rights.jurisdictions.items():
         path = ("rights", "jurisdictions", jurisdiction)
-        if jurisdiction not in org.jurisdictions:
-            c.unknown(
-                path, "jurisdiction (not in organization.jurisdictions)", jurisdiction, org.jurisdictions
+        if jurisdiction not in JURISDICTIONS:
+            c.unknown(path, "jurisdiction", jurisdiction, JURISDICTIONS)
+        elif jurisdiction not in org.jurisdictions:
+            c.problems.append(
+                Problem(
+                    loaded.where(*path),
+                    c._format(path),
+                    f"rights are declared for `{jurisdiction}`, which is not in `organization.jurisdictions`",
+                    hint=f"add `{jurisdiction}` there if the site serves it, or remove these rights",
+                    code="TROTH004",
+                )
             )
         c.refs((*path, "offered"), "right", offer.offered, RIGHTS)
     c.refs(("rights", "auto_approve"), "right", rights.auto_approve, RIGHTS)

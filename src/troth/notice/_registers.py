@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from troth.declaration import Declaration
-from troth.notice._country_names import country_name
+from troth.declaration._country_names import country_name
 from troth.notice._view import PolicyView
 from troth.notice._wording import ROLES, SAFEGUARD_NAMES, SOURCES, retention_words
 

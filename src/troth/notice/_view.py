@@ -12,9 +12,9 @@ from functools import cached_property
 
 from troth.declaration import JURISDICTIONS, RIGHTS, Cookie, Declaration, Purpose, Recipient, RetentionRule
 from troth.declaration._countries import EEA
+from troth.declaration._country_names import country_name
 from troth.declaration._sections import Address, Contact, RequestChannel
 from troth.declaration._taxonomy import is_within
-from troth.notice._country_names import country_name
 from troth.notice._outline import US_STATE_LAWS, Section, outline
 from troth.notice._wording import (
     BASES,
