@@ -185,6 +185,30 @@ def test_every_error_is_reported_at_once(base: dict[str, Any]) -> None:
             "did you mean `DE`?",
         ),
         (
+            lambda d: d["recipients"][0].update(country="Germany"),
+            "country: Germany",
+            "`Germany` is not an ISO 3166-1",
+            "did you mean `DE`?",
+        ),
+        (
+            lambda d: d["recipients"][0].update(country="UK"),
+            "country: UK",
+            "`UK` is not an ISO 3166-1",
+            "did you mean `GB`?",
+        ),
+        (
+            lambda d: d["recipients"][0].update(country="EU"),
+            "country: EU",
+            "`EU` is not an ISO 3166-1",
+            "the EU is not a country",
+        ),
+        (
+            lambda d: d["rights"]["jurisdictions"].update(vcdpa={"offered": ["access"]}),
+            "vcdpa:",
+            "rights are declared for `vcdpa`, which is not in `organization.jurisdictions`",
+            "add `vcdpa` there",
+        ),
+        (
             lambda d: d["recipients"][0].update(purposes=["order"]),
             "- order",
             "unknown purpose `order`",
@@ -229,6 +253,38 @@ def test_reference_errors_suggest_the_nearest_valid_value(
     assert problem.location.column >= 1
     assert problem.path
     assert hint in problem.hint
+
+
+def test_model_and_reference_errors_are_reported_together(base: dict[str, Any]) -> None:
+    base["organization"]["legal_nme"] = base["organization"].pop("legal_name")  # a misspelt required key
+    base["purposes"][0]["lawful_basis"] = "contrakt"  # not an allowed word
+    base["security"]["breach_notification_hours"] = "soon"  # wrong type, has a default
+    base["policy"]["colour"] = "red"  # unknown key
+    base["purposes"][0]["categories"].append("contact.emial")
+    base["recipients"][0]["country"] = "Germany"
+    found = problems(dump(base))
+    assert (
+        sorted(p.code for p in found)
+        == ["TROTH002", "TROTH002", "TROTH002", "TROTH003", "TROTH003"] + ["TROTH004"] * 2
+    )
+    assert {p.path for p in found if p.code == "TROTH004"} == {
+        "purposes[0].categories[3]",
+        "recipients[0].country",
+    }
+    assert [p.location.line for p in found] == sorted(p.location.line for p in found)
+
+
+def test_no_reference_errors_are_guessed_when_an_id_is_invalid(base: dict[str, Any]) -> None:
+    base["purposes"][0]["id"] = "Orders And More!"  # recipients refer to `orders`: that is not their fault
+    base["purposes"][0]["categories"].append("contact.emial")
+    found = problems(dump(base))
+    assert [p.path for p in found] == ["purposes[0].id"]
+
+
+def test_a_section_of_the_wrong_shape_is_not_read_as_empty(base: dict[str, Any]) -> None:
+    base["purposes"] = "orders"  # with no purposes every recipient's purposes would look unknown
+    found = problems(dump(base))
+    assert [p.path for p in found] == ["purposes"]
 
 
 # ---------------------------------------------------------------- YAML errors

@@ -335,7 +335,11 @@ def _validate(tree: Located, source: str) -> LoadedDeclaration:
     try:
         declaration = Declaration.model_validate(data)
     except ValidationError as exc:
-        raise DeclarationError(_problems_from_validation(exc, data, locations, source)) from None
+        from troth.declaration._salvage import salvaged_references
+
+        problems = _problems_from_validation(exc, data, locations, source)
+        problems += salvaged_references(exc, data, locations, source)
+        raise DeclarationError(sorted(problems, key=lambda p: p.location)) from None
     loaded = LoadedDeclaration(declaration=declaration, source=source, locations=locations)
     from troth.declaration._references import check_references
 
