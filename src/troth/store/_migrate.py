@@ -9,6 +9,7 @@ restart fast; anything else goes through Alembic.
 from __future__ import annotations
 
 import ast
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ __all__ = ["alembic_config", "current_revisions", "downgrade", "script_heads", "
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _VERSION_TABLE = "alembic_version"
+_PARSING = threading.Lock()
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -44,6 +46,12 @@ def _assigned(tree: ast.Module) -> dict[str, object]:
 
 def script_heads() -> set[str] | None:
     """The revisions no other migration builds on, read from the files; None if any file is unclear."""
+    # CPython 3.11's parser is not safe to run from several threads at once.
+    with _PARSING:
+        return _script_heads()
+
+
+def _script_heads() -> set[str] | None:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
