@@ -13,6 +13,7 @@ from troth import ConfigurationError
 from troth.declaration import JURISDICTIONS, RIGHTS, Declaration
 from troth.notice import SECTION_IDS, render_policy
 from troth.notice._outline import STANDARD_SECTIONS
+from troth.notice._view import PolicyView
 
 FORMATS = ["html", "md", "txt"]
 
@@ -272,3 +273,41 @@ def test_extra_section_after_a_hidden_standard_section_keeps_its_place(variant: 
 
     found = headings(render_policy(variant(edit), fmt="md"), "md")
     assert found.index("US NOTICE") == found.index("CHANGES TO THIS POLICY") - 1
+
+
+def test_extra_section_after_a_standard_one_goes_before_extras_placed_at_the_end(variant: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["policy"]["sections"] = [
+            {"id": "links", "title": "Links to other sites", "body": "Not ours."},
+            {"id": "more-changes", "title": "Continued use", "body": "Means consent.", "after": "changes"},
+            {"id": "follow-up", "title": "Follow-up", "body": "More.", "after": "more-changes"},
+            {"id": "also-changes", "title": "Notice period", "body": "None.", "after": "changes"},
+        ]
+
+    found = headings(render_policy(variant(edit), fmt="md"), "md")
+    start = found.index("CHANGES TO THIS POLICY")
+    assert found[start:] == [
+        "CHANGES TO THIS POLICY",
+        "CONTINUED USE",
+        "FOLLOW-UP",
+        "NOTICE PERIOD",
+        "LINKS TO OTHER SITES",
+        "HOW TO CONTACT US",
+    ]
+
+
+def test_a_purpose_states_the_retention_of_its_own_data_only(variant: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["retention"] = [
+            {"id": "everything", "categories": ["contact", "device", "usage"], "until": "purpose_fulfilled"}
+        ]
+
+    declaration = variant(edit)
+    text = render_policy(declaration, fmt="txt")
+    view = PolicyView(declaration)
+    [rule] = declaration.retention
+    for purpose in declaration.purposes:
+        if view.rules_for(purpose):
+            covered = view.covers_in(rule, purpose)
+            assert covered and covered != view.covers(rule)
+            assert " ".join(f"Retention of {covered}:".split()) in " ".join(text.split())

@@ -65,6 +65,15 @@ class Section:
         return out
 
 
+def _follows(anchor: str, target: str, follows: dict[str, str]) -> bool:
+    """Whether the extra section `anchor` was placed after `target`, directly or through other extras."""
+    while anchor in follows:
+        anchor = follows[anchor]
+        if anchor == target:
+            return True
+    return False
+
+
 def outline(declaration: Declaration) -> list[Section]:
     """The sections this declaration's policy shows, in order, extra sections placed after `after`."""
     sections = [
@@ -74,6 +83,7 @@ def outline(declaration: Declaration) -> list[Section]:
     ]
     taken = set(SECTION_IDS) | {"contents", "policy-title"}
     anchors: dict[str, str] = {s.id: s.id for s in sections}  # declared id -> anchor in this page
+    follows: dict[str, str] = {}  # extra section's anchor -> the anchor it was placed after
     for extra in declaration.policy.sections:
         anchor, n = extra.id, 2
         while anchor in taken:  # an extra section never steals a standard anchor
@@ -82,9 +92,11 @@ def outline(declaration: Declaration) -> list[Section]:
         section = Section(anchor, extra.title, body=extra.body)
         ids = [s.id for s in sections]
         if extra.after in anchors:
-            position = ids.index(anchors[extra.after]) + 1
-            while position < len(sections) and not sections[position].template:
+            target = anchors[extra.after]
+            position = ids.index(target) + 1
+            while position < len(sections) and _follows(sections[position].id, target, follows):
                 position += 1  # several sections after the same one keep their declared order
+            follows[anchor] = target
         elif extra.after in SECTION_IDS:
             # it follows a standard section this declaration does not show: keep its place in the order
             later = SECTION_IDS[SECTION_IDS.index(extra.after) + 1 :]

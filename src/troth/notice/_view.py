@@ -270,6 +270,12 @@ class PolicyView:
     def covers(self, rule: RetentionRule) -> str:
         return and_list([*(self.label(c) for c in rule.categories), *rule.collections])
 
+    def covers_in(self, rule: RetentionRule, purpose: Purpose) -> str:
+        """The part of a purpose's data a rule covers: a purpose states how long its own data is kept."""
+        ids = [c for c in purpose.categories if any(is_within(c, r) for r in rule.categories)]
+        ids += [r for r in rule.categories if any(is_within(r, c) for c in purpose.categories)]
+        return self.labels(list(dict.fromkeys(ids)))
+
     def rules_for(self, purpose: Purpose) -> list[RetentionRule]:
         return [r for r in self.d.retention if r.categories and _overlaps(r.categories, purpose.categories)]
 
