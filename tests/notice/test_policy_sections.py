@@ -156,6 +156,7 @@ def test_declared_facts_reach_the_reader(rich: Declaration, fmt: str) -> None:
         "twice a year",
         "one click",
         "news@northwind.example",
+        "We never rent or sell our mailing list.",
         "Global Privacy Control",
         "We also hide the YouTube embeds when DNT is on.",
         "Fraud screening",

@@ -252,6 +252,7 @@ class Marketing(Strict):
     postal_address: Address | None = None
     sms: bool = False
     third_party_marketing: bool = False
+    statement: str = Field("", description="the site's own words on its marketing, printed in that section")
 
 
 class Signals(Strict):
