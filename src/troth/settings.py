@@ -20,7 +20,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from troth._errors import ConfigurationError
@@ -86,7 +86,14 @@ class Settings(BaseSettings):
     def for_declaration(cls, path: Path, **overrides: Any) -> Settings:
         """Settings for the declaration at `path`, with the embedded defaults filled in."""
         path = Path(path)
-        settings = cls(**overrides)
+        try:
+            settings = cls(**overrides)
+        except ValidationError as exc:
+            wrong = "; ".join(
+                f"TROTH_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+                for error in exc.errors()
+            )
+            raise ConfigurationError(f"invalid settings: {wrong}") from None
         if settings.declaration_path is None:
             settings.declaration_path = path
         if settings.state_dir is None:

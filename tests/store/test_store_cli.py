@@ -66,3 +66,23 @@ def test_admin_tokens_and_users(declaration_file: Path, monkeypatch):
 def test_a_missing_declaration_is_a_clear_error(tmp_path: Path):
     answer = _run("db", "upgrade", "-c", str(tmp_path / "nope.yaml"))
     assert answer.exit_code == 1 and "no declaration at" in answer.output
+
+
+def test_serve_refuses_a_broken_declaration_or_bad_settings_without_a_traceback(
+    declaration_file: Path, monkeypatch
+):
+    text = declaration_file.read_text()
+    declaration_file.write_text(text.replace("lawful_basis: contract", "lawful_basis: contrakt", 1))
+    broken = _run("serve", "--config", str(declaration_file))
+    assert broken.exit_code == 1
+    assert f"{declaration_file}:" in broken.output and "contrakt" in broken.output
+    declaration_file.write_text(text)
+    monkeypatch.setenv("TROTH_SMTP_PORT", "many")
+    bad = _run("serve", "--config", str(declaration_file))
+    assert bad.exit_code == 1 and "TROTH_SMTP_PORT" in bad.output
+    assert "Traceback" not in broken.output + bad.output
+    monkeypatch.setenv("TROTH_SMTP_PORT", "25")
+    monkeypatch.setenv("TROTH_ENVIRONMENT", "production")
+    monkeypatch.delenv("TROTH_SECRET_KEY", raising=False)
+    production = _run("serve", "--config", str(declaration_file))
+    assert production.exit_code == 1 and "TROTH_SECRET_KEY is missing" in production.output

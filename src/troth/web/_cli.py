@@ -44,7 +44,10 @@ def _settings(config: Path) -> Settings:
 
     if not config.exists():
         raise _fail(TrothError(f"no declaration at {config}; pass --config path/to/troth.yaml"))
-    return Settings.for_declaration(config)
+    try:
+        return Settings.for_declaration(config)
+    except TrothError as exc:
+        raise _fail(exc) from None
 
 
 def _store(config: Path) -> tuple[Settings, sessionmaker[Session]]:

@@ -204,10 +204,21 @@ def outbox(
 
 
 @router.get("/admin/outbox/{message}")
-def outbox_message(request: Request, session: SessionDep, who: AgentDep, message: RowId) -> HTMLResponse:
+def outbox_message(
+    request: Request, session: SessionDep, runtime: RuntimeDep, who: AgentDep, message: RowId
+) -> HTMLResponse:
     from troth.mail import OutboxMessage
 
     row = session.get(OutboxMessage, message)
     if row is None:
         raise NotFoundError(f"there is no outbox message {message}")
+    # An email's text is personal data: reading it is on the record.
+    audit.record(
+        session,
+        secret=runtime.secret,
+        actor=who.actor,
+        action="outbox.read",
+        subject=row.to_addr,
+        detail={"message": row.id, "kind": row.kind},
+    )
     return render(request, "admin/outbox_message.html", {"message": row})
