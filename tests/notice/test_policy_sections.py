@@ -72,6 +72,16 @@ def test_extra_section_never_takes_a_standard_anchor(rich: Declaration) -> None:
     assert 'id="cookies-2"' in html
 
 
+@pytest.mark.parametrize("taken", ["cookie-choices", "exercise-rights", "complaints", "rights-gdpr"])
+def test_extra_section_never_takes_a_subsection_anchor(variant: Any, taken: str) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["policy"]["sections"] = [{"id": taken, "title": "Mine", "body": "Text.", "after": "cookies"}]
+
+    html = render_policy(variant(edit))
+    assert html.count(f'id="{taken}"') == 1
+    assert f'id="{taken}-2"' in html
+
+
 def test_extra_section_bullets_become_a_list(rich: Declaration) -> None:
     html = render_policy(rich)
     assert "<li>first, contact us</li>" in html

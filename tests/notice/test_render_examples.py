@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ def test_example_renders_in_every_format(path: Path) -> None:
     declaration = load(path)
     html = render_policy(declaration)
     assert html.count("<h1") == 1
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
     assert declaration.organization.legal_name.split()[0] in render_policy(declaration, fmt="md")
     txt = render_policy(declaration, fmt="txt")
     assert all(len(line) <= 78 or len(line.split()) <= 3 for line in txt.splitlines())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from troth.declaration import POLICY_OUTLINE, Declaration
+from troth.declaration import JURISDICTIONS, POLICY_OUTLINE, Declaration
 
 __all__ = ["SECTION_IDS", "STANDARD_SECTIONS", "Section", "StandardSection", "outline"]
 
@@ -37,6 +37,12 @@ _SHOWN_WHEN: dict[str, Callable[[Declaration], bool]] = {"sale-sharing": _us_ser
 
 STANDARD_SECTIONS: tuple[StandardSection, ...] = tuple(
     StandardSection(id, title, _SHOWN_WHEN.get(id, _always)) for id, title in POLICY_OUTLINE
+)
+
+#: anchors of the page itself and of the standard sections' subsections
+_PAGE_ANCHORS = frozenset(
+    {"contents", "policy-title", "cookie-choices", "exercise-rights", "complaints"}
+    | {f"rights-{law}" for law in JURISDICTIONS}
 )
 
 #: every standard section id, in policy order (whether or not a declaration shows it)
@@ -81,12 +87,12 @@ def outline(declaration: Declaration) -> list[Section]:
         for s in STANDARD_SECTIONS
         if s.shown(declaration)
     ]
-    taken = set(SECTION_IDS) | {"contents", "policy-title"}
+    taken = set(SECTION_IDS) | _PAGE_ANCHORS
     anchors: dict[str, str] = {s.id: s.id for s in sections}  # declared id -> anchor in this page
     follows: dict[str, str] = {}  # extra section's anchor -> the anchor it was placed after
     for extra in declaration.policy.sections:
         anchor, n = extra.id, 2
-        while anchor in taken:  # an extra section never steals a standard anchor
+        while anchor in taken:  # an extra section never takes an anchor the page already uses
             anchor, n = f"{extra.id}-{n}", n + 1
         taken.add(anchor)
         section = Section(anchor, extra.title, body=extra.body)
