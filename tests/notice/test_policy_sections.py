@@ -322,3 +322,23 @@ def test_a_purpose_states_the_retention_of_its_own_data_only(variant: Any) -> No
             covered = view.covers_in(rule, purpose)
             assert covered and covered != view.covers(rule)
             assert " ".join(f"Retention of {covered}:".split()) in " ".join(text.split())
+
+
+def test_cookie_categories_include_those_only_scripts_or_consent_purposes_use(variant: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["cookies"] = [c for c in data["cookies"] if c["category"] == "necessary"]
+        data["scripts"] = [s | {"category": "social"} for s in data["scripts"][:1]]
+        data["scripts"][0].pop("cookies", None)
+        data["purposes"].append(
+            {
+                "id": "partner-ads",
+                "name": "Partners' advertising",
+                "lawful_basis": "consent",
+                "consent_category": "advertising",
+                "categories": ["device.cookie_id"],
+            }
+        )
+
+    text = " ".join(render_policy(variant(edit), fmt="txt").split())
+    listed = text.split("fall into these categories:")[1].split("Cookies and similar technologies we use")[0]
+    assert "Strictly necessary:" in listed and "Social media:" in listed and "Advertising:" in listed
