@@ -230,7 +230,7 @@ class PolicyView:
     @property
     def cookie_categories(self) -> list[tuple[str, str]]:
         """(category id, plain name) of every category in use: by a cookie, a script, or a consent purpose."""
-        used = {c.category for c in self.d.cookies} | {s.category for s in self.d.scripts}
+        used: set[str] = {c.category for c in self.d.cookies} | {s.category for s in self.d.scripts}
         used |= {p.consent_category for p in self.consent_purposes if p.consent_category}
         return [(category, name) for category, name in COOKIE_CATEGORIES.items() if category in used]
 
