@@ -31,8 +31,9 @@ class FoundRow:
     since: dict[str, Any] = field(default_factory=dict)
 
 
-def _referenced(dataset: Dataset, collection: Collection) -> list[str]:
-    return list(
+def _referenced(dataset: Dataset, collection: Collection) -> tuple[str, ...]:
+    """Fields of `collection` that other rows point at (the values erasure must re-point)."""
+    return tuple(
         dict.fromkeys(
             f.references.field
             for c in dataset.collections

@@ -189,10 +189,9 @@ def execute(
                 policy_version=declaration.policy.version,
                 sealed=sealed,
             )
-            _step(session, "collect", {"collections": len(found.rows)})
+            # the checkpoint itself marks `collect` (and `flag`, in the same transaction) as done
             if kind in ("restrict", "lift"):
                 _flag(session, secret, found, run_id, lift=kind == "lift", reason=reason)
-                _step(session, "flag", {})
     else:
         state = json.loads(decrypt(secret, checkpoint, purpose=_PURPOSE))
         found = Found.from_json(secret, state["found"])
@@ -200,7 +199,7 @@ def execute(
     today = dt.date.fromisoformat(state["today"])
 
     outcomes: list[dict[str, Any]] = []
-    pending: tuple[str, Any] | None = None  # the last step is recorded with the finish, in one transaction
+    pending: tuple[str, Any] | None = None  # recorded only when another step follows
     for name, (ops, outs) in _operations(kind, plan, declaration, found, today, changes, run_id).items():
         if fault is not None:
             fault(f"step:{name}")
@@ -235,8 +234,7 @@ def execute(
         fault("step:finish")
     report = {"run": run_id, "kind": kind, "outcomes": outcomes, "unreachable": unreachable}
     with sessions.begin() as session:
-        if pending is not None:
-            _step(session, *pending)
+        # the last data store's step needs no row of its own: completion implies it
         if complete(session, run_id=run_id, report=report):
             _audit(session, secret, actor, kind, identities, run_id, outcomes)
     return RunResult(run_id, kind, "completed", outcomes, unreachable, resumed=resumed, steps=[*done])

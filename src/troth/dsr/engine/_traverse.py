@@ -26,6 +26,10 @@ Wanted = Callable[[Dataset, Collection], Sequence[str]]
 
 _BATCH = 2000
 
+Key = tuple[str, str]
+#: per collection: selected columns; which need de-duplication; key positions and what each row feeds
+_Prepared = tuple[dict[Key, list[str]], set[Key], dict[Key, tuple[list[int], list[tuple[int, Domain]]]]]
+
 
 class Traversal:
     def __init__(
@@ -38,15 +42,31 @@ class Traversal:
         for kind, values in identities.items():
             for value in values:
                 self._add(("identity", kind), value)
-        self._columns: dict[tuple[str, str], list[str]] = {}
+        # What each lookup selects depends only on the plan: worked out once per plan and kind of run.
+        memo: _Prepared | None = plan.cache.get(("traversal", wanted))
+        if memo is None:
+            memo = plan.cache[("traversal", wanted)] = self._prepare(wanted)
+        self._columns, self._dedupe, self._feeds = memo
+        self._seen: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
+
+    def _prepare(self, wanted: Wanted) -> _Prepared:
+        plan = self.plan
+        columns: dict[tuple[str, str], list[str]] = {}
         for spec in plan.lookups:
-            if spec.key not in self._columns:
-                self._columns[spec.key] = self._select(spec, wanted(spec.dataset, spec.collection))
+            if spec.key not in columns:
+                columns[spec.key] = self._select(spec, wanted(spec.dataset, spec.collection))
         owned = [s.key for s in plan.lookups if s.match == "equals"]
         #: collections found by more than one lookup need their rows de-duplicated
         keyed = {s.key for s in plan.lookups if s.collection.primary_key}
-        self._dedupe = {k for k in owned if owned.count(k) > 1 and k in keyed and not _shared(plan, k)}
-        self._seen: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
+        dedupe = {k for k in owned if owned.count(k) > 1 and k in keyed and not _shared(plan, k)}
+        feeds = {
+            key: (
+                [cols.index(c) for c in plan_collection_key(plan, key)],
+                [(cols.index(f), d) for f, d in plan.graph.producers.get(key, [])],
+            )
+            for key, cols in columns.items()
+        }
+        return columns, dedupe, feeds
 
     def _select(self, spec: LookupSpec, wanted: Sequence[str]) -> list[str]:
         collection = spec.collection
@@ -90,8 +110,7 @@ class Traversal:
         if spec.match == "contains":
             return self._mentions(spec, values, sink)
         columns = self._columns[spec.key]
-        pk = [columns.index(c) for c in spec.collection.primary_key]
-        feeds = [(columns.index(f), d) for f, d in self.plan.graph.producers.get(spec.key, [])]
+        pk, feeds = self._feeds[spec.key]
         seen = self._seen.setdefault(spec.key, set()) if spec.key in self._dedupe else None
         batch: list[Sequence[Any]] = []
         count = 0
@@ -127,6 +146,10 @@ class Traversal:
         if rows:
             sink(spec, columns, rows)
         return len(rows)
+
+
+def plan_collection_key(plan: Plan, key: tuple[str, str]) -> list[str]:
+    return next(s.collection.primary_key for s in plan.lookups if s.key == key)
 
 
 def _shared(plan: Plan, key: tuple[str, str]) -> bool:
