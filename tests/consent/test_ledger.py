@@ -14,7 +14,7 @@ from troth.consent._banner import BannerConfig
 from troth.consent._events import ConsentSubmission, InvalidConsentError, Visit, prepare_event
 from troth.consent._ledger import check_texts, consent_state, ensure_texts, verify_chain
 from troth.consent._models import ConsentEvent, ConsentText
-from troth.consent._writer import record_events, writer_for
+from troth.consent._writer import LedgerWriter, record_events, writer_for
 
 VISIT = Visit(ip="203.0.113.0", user_agent="Firefox/128 (Linux)", jurisdiction="gdpr")
 CONSENT_ID = "c" * 32
@@ -168,3 +168,22 @@ def test_texts_shown_are_kept_and_unknown_texts_refused(
             check_texts(session, config, "0" * 64)
         with pytest.raises(NotFoundError):
             consent_state(session, "nobody-here-0000000")
+
+
+def test_two_replicas_extending_one_chain_never_fork_it(
+    ledger: sessionmaker[Session], config: BannerConfig
+) -> None:
+    """Each replica remembers chain heads; a stale memory is caught by the unique seq and retried."""
+    replicas = [LedgerWriter(ledger, secret=SECRET, committers=2) for _ in range(2)]
+    try:
+        for i in range(12):
+            replicas[i % 2].submit(submit(config, categories={"analytics": i % 3 == 0})).result(timeout=30)
+        futures = [replicas[i % 2].submit(submit(config)) for i in range(20)]
+        assert sorted(f.result(timeout=30).seq for f in futures) == list(range(13, 33))
+    finally:
+        for replica in replicas:
+            replica.close()
+    with ledger() as session:
+        report = verify_chain(session, secret=SECRET)
+    assert report.ok and report.checked == 32
+    assert replicas[0].submit(submit(config)).exception(timeout=1) is not None  # closed: refuses, never hangs

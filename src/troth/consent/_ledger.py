@@ -9,15 +9,18 @@ replacement chain. Functions take an explicit session; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from troth._crypto import keyed_hash
+from troth._crypto import derive_key
 from troth._errors import NotFoundError
 from troth.consent._banner import BannerConfig
 from troth.consent._events import InvalidConsentError, PreparedEvent
@@ -68,7 +71,13 @@ def chain_hash(secret: str, row: dict[str, Any]) -> str:
     payload["created_at"] = _utc_text(row["created_at"])
     payload["expires_at"] = _utc_text(row["expires_at"])
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return keyed_hash(secret, text, purpose=_CHAIN_PURPOSE)
+    return hmac.new(_chain_key(secret), text.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _chain_key(secret: str) -> bytes:
+    """The chain's sub-key, derived once per secret rather than once per event."""
+    return derive_key(secret, _CHAIN_PURPOSE)
 
 
 def _heads(session: Session, consent_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
@@ -87,13 +96,25 @@ def _heads(session: Session, consent_ids: Iterable[str]) -> dict[str, tuple[int,
     return {consent_id: (seq, digest) for consent_id, seq, digest in rows}
 
 
-def append_events(session: Session, events: Sequence[PreparedEvent], *, secret: str) -> list[RecordedEvent]:
+def append_events(
+    session: Session,
+    events: Sequence[PreparedEvent],
+    *,
+    secret: str,
+    known_heads: Mapping[str, tuple[int, str]] | None = None,
+) -> list[RecordedEvent]:
     """Chain `events` after each consent id's latest event and insert them in one statement.
 
-    A concurrent writer of the same consent id makes the flush fail on the
-    (consent_id, seq) unique constraint; the caller rolls back and retries.
+    `known_heads` (a writer's memory of the chains it extended) saves the
+    lookup: ids missing from it are taken to be new. A wrong guess, like a
+    concurrent writer of the same consent id, makes the insert fail on the
+    (consent_id, seq) unique constraint, never forks a chain; the caller rolls
+    back and retries without guessing.
     """
-    heads = _heads(session, (e.consent_id for e in events))
+    if known_heads is None:
+        heads = _heads(session, (e.consent_id for e in events))
+    else:
+        heads = {e.consent_id: known_heads[e.consent_id] for e in events if e.consent_id in known_heads}
     rows: list[dict[str, Any]] = []
     recorded: list[RecordedEvent] = []
     for event in events:

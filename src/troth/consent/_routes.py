@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 
 from troth._errors import NotFoundError
 from troth.consent._admin import admin_router
@@ -34,7 +35,7 @@ from troth.consent._signals import (
 )
 from troth.consent._writer import writer_for
 from troth.declaration import Declaration
-from troth.web._deps import RuntimeDep, SessionDep, public
+from troth.web._deps import SessionDep, public
 from troth.web._errors import api_error_responses
 from troth.web._runtime import Runtime
 from troth.web._templates import environment
@@ -77,7 +78,17 @@ def site(runtime: Runtime) -> _Site:
         return built
 
 
-def _site(runtime: RuntimeDep) -> _Site:
+# The hot path (banner assets, consent API) resolves its dependencies without a
+# thread hop: these are async, and so run on the event loop.
+async def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+LiveRuntime = Annotated[Runtime, Depends(_runtime)]
+
+
+async def _site(runtime: LiveRuntime) -> _Site:
     return site(runtime)
 
 
@@ -88,7 +99,7 @@ def _signal(request: Request, current: _Site) -> str:
     return RequestSignals.from_headers(request.headers).opts_out(current.config)
 
 
-def cors(request: Request, response: Response, current: CurrentSite) -> None:
+async def cors(request: Request, response: Response, current: CurrentSite) -> None:
     """Let the site's own pages call the consent API from the browser."""
     origin = request.headers.get("origin", "")
     if origin and origin == current.config.site_origin:
@@ -118,7 +129,7 @@ def banner_stylesheet(request: Request, current: CurrentSite) -> Response:
 
 
 @router.get("/.well-known/gpc.json", summary="Global Privacy Control support")
-def gpc_json(runtime: RuntimeDep) -> dict[str, object]:
+def gpc_json(runtime: LiveRuntime) -> dict[str, object]:
     return gpc_document(runtime.loaded.declaration)
 
 
@@ -162,10 +173,15 @@ def _visit(request: Request, current: _Site, runtime: Runtime) -> Visit:
 
 def _store_texts(runtime: Runtime, current: _Site, texts_hash: str) -> None:
     key = (id(runtime.sessions), current.config.hashes[current.config.languages[0]])
-    with runtime.sessions.begin() as session:
+    with _lock:
         if key not in _texts_stored:
-            ensure_texts(session, current.config)
+            try:
+                with runtime.sessions.begin() as session:
+                    ensure_texts(session, current.config)
+            except IntegrityError:
+                pass  # another troth process stored the same texts at the same moment
             _texts_stored.add(key)
+    with runtime.sessions() as session:
         check_texts(session, current.config, texts_hash)
 
 
@@ -177,7 +193,7 @@ def _store_texts(runtime: Runtime, current: _Site, texts_hash: str) -> None:
     responses=api_error_responses(422),
 )
 async def record_consent(
-    submission: ConsentSubmission, request: Request, runtime: RuntimeDep, current: CurrentSite
+    submission: ConsentSubmission, request: Request, runtime: LiveRuntime, current: CurrentSite
 ) -> ConsentRecorded:
     event = prepare_event(
         current.config, submission, _visit(request, current, runtime), secret=runtime.secret
@@ -214,7 +230,7 @@ class DecisionOut(BaseModel):
 def check_consent(
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
+    runtime: LiveRuntime,
     current: CurrentSite,
     purpose: Annotated[str, Query(max_length=100, description="a category, service or purpose id")],
     consent_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -270,7 +286,7 @@ def get_consent(
     responses=api_error_responses(404, 422),
 )
 async def withdraw_consent(
-    consent_id: str, request: Request, runtime: RuntimeDep, current: CurrentSite
+    consent_id: str, request: Request, runtime: LiveRuntime, current: CurrentSite
 ) -> ConsentRecorded:
     def known() -> None:
         with runtime.sessions() as session:
@@ -295,7 +311,7 @@ def get_receipt(
     consent_id: str,
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
+    runtime: LiveRuntime,
     format: Annotated[str, Query(pattern="^(json|html)?$")] = "",
 ) -> Response:
     data = receipt(session, consent_id, secret=runtime.secret)
