@@ -94,8 +94,8 @@ class Settings(BaseSettings):
                 for error in exc.errors()
             )
             raise ConfigurationError(f"invalid settings: {wrong}") from None
-        if settings.declaration_path is None:
-            settings.declaration_path = path
+        if "declaration_path" not in overrides:
+            settings.declaration_path = path  # the file given wins over the environment
         if settings.state_dir is None:
             base = path if path.is_dir() else path.parent
             settings.state_dir = (base / ".troth").resolve()
