@@ -109,6 +109,7 @@ function run(el) {
     var n = make("script");
     for (var i = 0; i < el.attributes.length; i++) n.setAttribute(el.attributes[i].name, el.attributes[i].value);
     n.type = el.getAttribute("data-type") || "text/javascript";
+    n.nonce = el.nonce;
     n.async = false;
     if (el.hasAttribute("data-src")) srcProp.set.call(n, el.getAttribute("data-src")); else n.text = el.text;
     el.replaceWith(n);
