@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from troth.declaration import parse_duration
-
-if TYPE_CHECKING:
-    from troth.declaration import Declaration
 
 __all__ = ["Change", "DiffLine", "classify", "text_diff"]
 
@@ -220,19 +217,17 @@ class DiffLine:
     text: str
 
 
-def text_diff(old: Declaration, new: Declaration, *, context: int = 3) -> list[DiffLine]:
-    """The rendered policies compared line by line (Markdown, one paragraph a line)."""
-    from troth.notice import render_policy
-
-    before = render_policy(old, fmt="md").splitlines()
-    after = render_policy(new, fmt="md").splitlines()
+def text_diff(before: str, after: str, *, context: int = 3) -> list[DiffLine]:
+    """Two renderings of the policy compared line by line (Markdown: one paragraph a line)."""
+    old_lines, new_lines = before.splitlines(), after.splitlines()
     lines: list[DiffLine] = []
-    for group in difflib.SequenceMatcher(None, before, after, autojunk=False).get_grouped_opcodes(context):
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
         lines.append(DiffLine("@", ""))
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                lines += [DiffLine(" ", line) for line in before[i1:i2]]
+                lines += [DiffLine(" ", line) for line in old_lines[i1:i2]]
                 continue
-            lines += [DiffLine("-", line) for line in before[i1:i2]]
-            lines += [DiffLine("+", line) for line in after[j1:j2]]
+            lines += [DiffLine("-", line) for line in old_lines[i1:i2]]
+            lines += [DiffLine("+", line) for line in new_lines[j1:j2]]
     return lines

@@ -1,9 +1,10 @@
 """Published policy versions: one row each time a declaration with new content goes live.
 
 A version is published when the normalised declaration's digest differs from
-the latest published one. Each version keeps the declaration it was made from
-(so any past policy can be rendered again), its effective date, and the
-classified changes against the version before it. A version whose effective
+the latest published one. Each version keeps the declaration it was made from,
+the policy and cookie table exactly as rendered then (so a past version reads
+as it was worded, whatever later releases change in the wording), its
+effective date, and the classified changes against the version before it. A version whose effective
 date is in the future is *upcoming*: the current policy stays in force until
 that day, then the upcoming one becomes current with no restart.
 """
@@ -47,6 +48,9 @@ class PolicyVersion(Base):
     declaration_json: Mapped[str] = mapped_column(Text)
     material: Mapped[bool] = mapped_column(Boolean, default=False)
     changes_json: Mapped[str] = mapped_column(Text, default="[]")
+    policy_html: Mapped[str] = mapped_column(Text, default="")
+    policy_md: Mapped[str] = mapped_column(Text, default="")
+    cookies_html: Mapped[str] = mapped_column(Text, default="")
 
     def declaration(self) -> Declaration:
         from troth.declaration import Declaration
@@ -61,6 +65,7 @@ class PolicyVersion(Base):
 
 def publish(session: Session, loaded: LoadedDeclaration) -> PolicyVersion | None:
     """Publish `loaded` as a new version if its content differs from the latest; return it."""
+    from troth.notice import render_cookie_table, render_policy
     from troth.notice._diff import classify
 
     latest = session.scalars(select(PolicyVersion).order_by(PolicyVersion.number.desc()).limit(1)).first()
@@ -78,6 +83,9 @@ def publish(session: Session, loaded: LoadedDeclaration) -> PolicyVersion | None
         declaration_json=json.dumps(data, sort_keys=True),
         material=any(change.material for change in changes),
         changes_json=json.dumps([change.as_dict() for change in changes]),
+        policy_html=render_policy(loaded.declaration, standalone=False),
+        policy_md=render_policy(loaded.declaration, fmt="md"),
+        cookies_html=render_cookie_table(loaded.declaration),
     )
     session.add(version)
     session.flush()

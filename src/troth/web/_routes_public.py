@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -46,7 +47,6 @@ def _today() -> dt.date:
 @router.get("/privacy", response_class=HTMLResponse, tags=["policy"])
 def privacy(request: Request, session: SessionDep) -> HTMLResponse:
     """The policy in force today, and notice of an upcoming version when one is published."""
-    from troth.notice import render_policy
     from troth.notice._versions import timeline
 
     today = _today()
@@ -58,22 +58,22 @@ def privacy(request: Request, session: SessionDep) -> HTMLResponse:
         "version": shown,
         "upcoming": now.upcoming,
         "in_force": now.current is not None,
-        "policy_html": render_policy(shown.declaration(), standalone=False),
+        "policy_html": shown.policy_html,
         "today": today,
     }
     return render(request, "policy/page.html", context)
 
 
 @router.get("/privacy/cookies", response_class=HTMLResponse, tags=["policy"])
-def cookies(request: Request, session: SessionDep, loaded: DeclarationDep) -> HTMLResponse:
+def cookies(request: Request, session: SessionDep) -> HTMLResponse:
     """The cookie and tracker table of the policy in force."""
-    from troth.notice import render_cookie_table
     from troth.notice._versions import timeline
 
     now = timeline(session, today=_today())
     shown = now.current or now.upcoming
-    declaration = shown.declaration() if shown is not None else loaded.declaration
-    return render(request, "policy/cookies.html", {"table_html": render_cookie_table(declaration)})
+    if shown is None:
+        raise NotFoundError("no policy version is published yet")
+    return render(request, "policy/cookies.html", {"table_html": shown.cookies_html})
 
 
 @router.get("/privacy/versions", response_class=HTMLResponse, tags=["policy"])
@@ -101,7 +101,6 @@ def versions(request: Request, session: SessionDep) -> HTMLResponse:
 )
 def version(request: Request, session: SessionDep, number: RowId) -> HTMLResponse:
     """One published version, as it was worded."""
-    from troth.notice import render_policy
     from troth.notice._versions import get_version, timeline
 
     shown = get_version(session, number)
@@ -110,7 +109,7 @@ def version(request: Request, session: SessionDep, number: RowId) -> HTMLRespons
         "version": shown,
         "upcoming": now.upcoming if now.upcoming is not None and now.upcoming.number == number else None,
         "in_force": now.current is not None and now.current.number == number,
-        "policy_html": render_policy(shown.declaration(), standalone=False),
+        "policy_html": shown.policy_html,
         "today": _today(),
         "archived": True,
     }
@@ -136,14 +135,12 @@ def diff(
     if from_ == to:
         raise BadRequestError("pick two different versions to compare")
     older, newer = get_version(session, from_), get_version(session, to)
-    changes = classify(
-        older.declaration().model_dump(mode="json"), newer.declaration().model_dump(mode="json")
-    )
+    changes = classify(json.loads(older.declaration_json), json.loads(newer.declaration_json))
     context = {
         "older": older,
         "newer": newer,
         "changes": changes,
         "material": any(change.material for change in changes),
-        "lines": text_diff(older.declaration(), newer.declaration()),
+        "lines": text_diff(older.policy_md, newer.policy_md),
     }
     return render(request, "policy/diff.html", context)

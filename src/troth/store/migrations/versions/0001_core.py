@@ -112,6 +112,9 @@ def upgrade() -> None:
         sa.Column("declaration_json", sa.Text(), nullable=False),
         sa.Column("material", sa.Boolean(), nullable=False),
         sa.Column("changes_json", sa.Text(), nullable=False),
+        sa.Column("policy_html", sa.Text(), nullable=False),
+        sa.Column("policy_md", sa.Text(), nullable=False),
+        sa.Column("cookies_html", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("number", name="pk_policy_versions"),
     )
     op.create_index("ix_policy_versions_digest", "policy_versions", ["digest"])
