@@ -99,6 +99,24 @@ def test_bad_input_gets_a_clear_error(client: TestClient) -> None:
     assert client.get("/api/v1/consent/nobody-here-00000000").status_code == 404
     assert client.post("/api/v1/consent/nobody-here-00000000/withdraw").status_code == 404
     assert client.get("/api/v1/consent/nobody-here-00000000/receipt").status_code == 404
+    assert client.get("/api/v1/consent/bad%00id-0000000000000").status_code == 422
+    assert (
+        client.get(
+            "/api/v1/consent/check", params={"purpose": "analytics", "consent_id": "x\x00"}
+        ).status_code
+        == 422
+    )
+    lone_surrogate = b'{"action": "custom", "page_url": "https://shop.example/\\ud800"}'
+    posted = client.post(
+        "/api/v1/consent", content=lone_surrogate, headers={"Content-Type": "application/json"}
+    )
+    assert posted.status_code == 422
+    odd = client.post(
+        "/api/v1/consent",
+        json={"action": "custom", "page_url": "http://[::1/x?y"},
+        headers={"User-Agent": "Chrome/" + "9" * 300},
+    )
+    assert odd.status_code == 201
 
 
 def test_cors_only_for_the_sites_own_origin(client: TestClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from troth import audit
@@ -17,6 +17,8 @@ from troth.web._deps import AdminDep, AuditorDep, RuntimeDep, SessionDep
 from troth.web._templates import render
 
 __all__ = ["admin_router"]
+
+ConsentIdPath = Annotated[str, Path(pattern=CONSENT_ID.pattern)]
 
 admin_router = APIRouter(tags=["consent admin"], include_in_schema=False)
 
@@ -76,7 +78,7 @@ def consent_overview(
 
 @admin_router.get("/admin/consent/{consent_id}", response_class=HTMLResponse)
 def consent_receipt_page(
-    consent_id: str, request: Request, session: SessionDep, runtime: RuntimeDep, _who: AuditorDep
+    consent_id: ConsentIdPath, request: Request, session: SessionDep, runtime: RuntimeDep, _who: AuditorDep
 ) -> Response:
     data = receipt(session, consent_id, secret=runtime.secret)
     return render(request, "admin/consent_receipt.html", {"receipt": data})
@@ -84,7 +86,7 @@ def consent_receipt_page(
 
 @admin_router.get("/admin/consent/{consent_id}/export")
 def consent_receipt_export(
-    consent_id: str, session: SessionDep, runtime: RuntimeDep, who: AuditorDep
+    consent_id: ConsentIdPath, session: SessionDep, runtime: RuntimeDep, who: AuditorDep
 ) -> Response:
     data = receipt(session, consent_id, secret=runtime.secret)
     audit.record(

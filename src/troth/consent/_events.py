@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from troth._crypto import keyed_hash, new_token
 from troth._errors import TrothError
@@ -24,6 +24,7 @@ __all__ = ["ACTIONS", "ConsentSubmission", "InvalidConsentError", "PreparedEvent
 Action = Literal["accept_all", "reject_all", "custom", "withdraw", "gpc", "dnt", "api"]
 ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 CONSENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -49,6 +50,14 @@ class ConsentSubmission(BaseModel):
     page_url: str = Field("", max_length=2000)
     user_id: str | None = Field(None, max_length=200, description="the site's own user id; stored hashed")
     signal: Literal["", "gpc", "dnt"] = ""
+
+    @field_validator("policy_version", "language", "page_url", "user_id")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        """Text the ledger can store and hash: no NUL, no unpaired surrogate."""
+        if value is not None and ("\x00" in value or _SURROGATE.search(value)):
+            raise ValueError("contains characters that are not valid text")
+        return value
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,10 @@ class PreparedEvent:
 
 
 def _strip_query(url: str) -> str:
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return ""
     if parts.scheme not in {"http", "https"}:
         return ""
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:500]

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
@@ -23,7 +23,7 @@ from troth.consent._assets import BannerAssets, build_assets
 from troth.consent._banner import BannerConfig
 from troth.consent._check import decide
 from troth.consent._demo import DEMO_CSP, PIXEL_GIF, DemoShop
-from troth.consent._events import ConsentSubmission, Visit, prepare_event
+from troth.consent._events import CONSENT_ID, ConsentSubmission, Visit, prepare_event
 from troth.consent._ledger import check_texts, consent_state, ensure_texts
 from troth.consent._receipt import receipt
 from troth.consent._signals import (
@@ -41,6 +41,8 @@ from troth.web._runtime import Runtime
 from troth.web._templates import environment
 
 __all__ = ["admin_router", "router"]
+
+ConsentIdPath = Annotated[str, Path(pattern=CONSENT_ID.pattern, description="the visitor's consent id")]
 
 router = APIRouter(dependencies=[Depends(public)], tags=["consent"])
 
@@ -233,7 +235,7 @@ def check_consent(
     runtime: LiveRuntime,
     current: CurrentSite,
     purpose: Annotated[str, Query(max_length=100, description="a category, service or purpose id")],
-    consent_id: Annotated[str | None, Query(max_length=64)] = None,
+    consent_id: Annotated[str | None, Query(pattern=CONSENT_ID.pattern)] = None,
 ) -> DecisionOut:
     decision = decide(
         session,
@@ -268,7 +270,7 @@ class ConsentStateOut(BaseModel):
     responses=api_error_responses(404),
 )
 def get_consent(
-    consent_id: str, request: Request, session: SessionDep, current: CurrentSite
+    consent_id: ConsentIdPath, request: Request, session: SessionDep, current: CurrentSite
 ) -> ConsentStateOut:
     data: dict[str, Any] = consent_state(session, consent_id).as_json()
     signal = _signal(request, current)
@@ -286,7 +288,7 @@ def get_consent(
     responses=api_error_responses(404, 422),
 )
 async def withdraw_consent(
-    consent_id: str, request: Request, runtime: LiveRuntime, current: CurrentSite
+    consent_id: ConsentIdPath, request: Request, runtime: LiveRuntime, current: CurrentSite
 ) -> ConsentRecorded:
     def known() -> None:
         with runtime.sessions() as session:
@@ -308,7 +310,7 @@ async def withdraw_consent(
     response_class=Response,
 )
 def get_receipt(
-    consent_id: str,
+    consent_id: ConsentIdPath,
     request: Request,
     session: SessionDep,
     runtime: LiveRuntime,

@@ -84,7 +84,7 @@ def reduce_user_agent(user_agent: str) -> str:
         (f"{name}/{m.group(1)}" for name, pattern in _BROWSERS if (m := pattern.search(user_agent))), "other"
     )
     system = next((name for name, marker in _SYSTEMS if marker in user_agent), "")
-    return f"{browser} ({system})" if system else browser
+    return (f"{browser} ({system})" if system else browser)[:80]
 
 
 def jurisdiction_for(declaration: Declaration, country: str) -> str:
