@@ -42,7 +42,7 @@ else:                                 # the whole message is with the server, th
         real_commit(sessions, row_id, owner)
     _sender._committing = committing
 
-_sender.deliver_due(sessions, settings, lease=datetime.timedelta(seconds=1))
+_sender.deliver_due(sessions, settings, lease=datetime.timedelta(seconds=1.5))
 """
 
 
@@ -67,7 +67,7 @@ def test_killed_sender_restarts_without_loss_or_duplicate(
     delivered_before_restart = len(smtp_server.messages)
     assert delivered_before_restart == (3 if point == "after_accept" else 2)
 
-    time.sleep(1.1)  # the dead sender's lease runs out
+    time.sleep(1.6)  # the dead sender's lease runs out
     deliver_due(sessions, settings)
 
     with sessions() as session:
