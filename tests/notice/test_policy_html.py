@@ -11,6 +11,7 @@ import pytest
 
 from troth.declaration import Declaration
 from troth.notice import SECTION_IDS, render_cookie_table, render_policy
+from troth.notice._view import PolicyView
 
 VOID = {"meta", "link", "br", "img", "hr", "input"}
 
@@ -81,10 +82,10 @@ def test_fragment_has_no_document_wrapper(rich: Declaration) -> None:
 
 def test_tables_have_captions_and_scoped_headers(rich: Declaration) -> None:
     page = parse(render_policy(rich))
-    assert page.tags["table"] == page.tags["caption"] == 2
+    assert page.tags["table"] == page.tags["caption"] == 3
     scopes = Counter(a.get("scope") for tag, a in page.attrs if tag == "th")
-    assert scopes["col"] == 12  # six columns in each table
-    assert scopes["row"] == len(rich.cookies) + len(rich.recipients)
+    assert scopes["col"] == 3 + 6 + 6  # data collected; recipients; cookies
+    assert scopes["row"] == len(PolicyView(rich).categories) + len(rich.cookies) + len(rich.recipients)
     assert None not in scopes
 
 

@@ -224,7 +224,7 @@ def test_text_tables_are_aligned(rich: Declaration) -> None:
 def test_markdown_tables_are_well_formed(rich: Declaration) -> None:
     md = render_policy(rich, fmt="md")
     blocks = re.findall(r"((?:^\|.*\|\n)+)", md, flags=re.M)
-    assert len(blocks) == 2  # recipients and cookies
+    assert len(blocks) == 3  # data collected, recipients and cookies
     for block in blocks:
         rows = block.strip("\n").split("\n")
         widths = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
@@ -342,3 +342,13 @@ def test_cookie_categories_include_those_only_scripts_or_consent_purposes_use(va
     text = " ".join(render_policy(variant(edit), fmt="txt").split())
     listed = text.split("fall into these categories:")[1].split("Cookies and similar technologies we use")[0]
     assert "Strictly necessary:" in listed and "Social media:" in listed and "Advertising:" in listed
+
+
+def test_data_collected_table_says_where_from_and_what_for(rich: Declaration) -> None:
+    md = render_policy(rich, fmt="md")
+    rows = [r for r in md.splitlines() if r.startswith("| ")]
+    header = rows.index("| Data | Where it comes from | What we use it for |")
+    body = rows[header + 2 : header + 2 + len(PolicyView(rich).categories)]
+    assert all(len(re.findall(r"(?<!\\)\|", r)) == 4 for r in body)
+    assert any("| You give it to us |" in r for r in body)
+    assert any("Recorded automatically as you use the site" in r for r in body)

@@ -26,6 +26,7 @@ from troth.notice._wording import (
     SAFEGUARD_NAMES,
     SAFEGUARDS,
     SOURCES,
+    SOURCES_SHORT,
     VERIFICATION,
     and_list,
     deadline_words,
@@ -47,6 +48,15 @@ class CategoryRow:
     sensitive: bool
     sources: list[str]
     purposes: list[str]
+
+    @property
+    def cells(self) -> list[str]:
+        """The row of the table of data collected: what, where it comes from, what for."""
+        what = self.label + (f" ({self.description.rstrip('.')})" if self.description else "")
+        if self.sensitive:
+            what += ": sensitive data, which the law protects more strictly"
+        where = and_list(self.sources)
+        return [what, where[:1].upper() + where[1:], and_list(self.purposes)]
 
 
 @dataclass(frozen=True)
@@ -135,7 +145,7 @@ class PolicyView:
                     label=self.label(category_id),
                     description=found.description if found else "",
                     sensitive=bool(found and found.sensitive),
-                    sources=[SOURCES[s] for s in sources],
+                    sources=[SOURCES_SHORT[s] for s in sources],
                     purposes=[p.name for p in users],
                 )
             )

@@ -23,6 +23,7 @@ __all__ = [
     "SAFEGUARDS",
     "SAFEGUARD_NAMES",
     "SOURCES",
+    "SOURCES_SHORT",
     "VERIFICATION",
     "and_list",
     "deadline_words",
@@ -105,6 +106,14 @@ SOURCES: dict[str, str] = {
     "automatic": "automatically, when you use the site (server logs, cookies and similar technologies)",
     "third_party": "from third parties",
     "public": "from publicly available sources",
+}
+
+#: the same, short enough for a table cell
+SOURCES_SHORT: dict[str, str] = {
+    "you": "you give it to us",
+    "automatic": "recorded automatically as you use the site",
+    "third_party": "from third parties",
+    "public": "from public sources",
 }
 
 COOKIE_CATEGORIES: dict[str, str] = {
