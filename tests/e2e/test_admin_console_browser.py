@@ -95,5 +95,5 @@ def test_admin_logs_in_and_reads_the_policy_diff(live: Live, page: Any) -> None:
     page.wait_for_url(f"{live.url}/privacy/diff?from=1&to=2")
     assert "What changed from version 1.0 to 1.1" in page.locator("h1").inner_text()
     changes = page.locator("#changes li.material").all_inner_texts()
-    assert "Material: Answering your questions: now also uses device.ip_address" in changes
+    assert "Material: Answering your questions: now also uses IP address" in changes
     assert page.locator("#text-diff ins").count() >= 1

@@ -118,7 +118,7 @@ def test_each_content_change_publishes_a_classified_version(app_client, tokens, 
     assert [c["summary"] for c in versions[1]["changes"]] == ["policy.summary changed"]
     assert versions[0]["material"] is True
     summaries = " | ".join(c["summary"] for c in versions[0]["changes"] if c["material"])
-    assert "now also uses device.ip_address" in summaries
+    assert "now also uses IP address" in summaries
     assert "kept longer: 3 years" in summaries
 
     listing = app_client.get("/privacy/versions").text
@@ -126,7 +126,7 @@ def test_each_content_change_publishes_a_classified_version(app_client, tokens, 
     diff = app_client.get("/privacy/diff?from=1&to=3")
     assert diff.status_code == 200
     assert "This change is material" in diff.text
-    assert "Material: Answering your questions: now also uses device.ip_address" in diff.text
+    assert "Material: Answering your questions: now also uses IP address" in diff.text
     assert "<ins>" in diff.text and "<del>" in diff.text
     assert app_client.get("/privacy/diff?from=1&to=9").status_code == 404
     assert app_client.get("/privacy/diff?from=2&to=2").status_code == 400

@@ -11,6 +11,7 @@ shown on `/privacy/diff` and used by consent to re-ask only what changed.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from troth.declaration import parse_duration
 __all__ = ["Change", "DiffLine", "classify", "text_diff"]
 
 Data = dict[str, Any]
+Label = Callable[[str], str]
 _FOREVER = float("inf")
 _MAX_EDITORIAL_PATHS = 20
 
@@ -48,7 +50,7 @@ def _days(rule: Data) -> float:
     return _FOREVER  # kept until an event: no upper bound
 
 
-def _purposes(old: Data, new: Data, out: list[Change]) -> None:
+def _purposes(old: Data, new: Data, out: list[Change], label: Label) -> None:
     before, after = _by_id(old.get("purposes", [])), _by_id(new.get("purposes", []))
     for pid, purpose in after.items():
         name = purpose.get("name", pid)
@@ -66,7 +68,8 @@ def _purposes(old: Data, new: Data, out: list[Change]) -> None:
                 )
             )
         if added := _added(was.get("categories", []), purpose.get("categories", [])):
-            out.append(Change(True, "purposes", f"{name}: now also uses {', '.join(added)}", "new_category"))
+            uses = ", ".join(label(category) for category in added)
+            out.append(Change(True, "purposes", f"{name}: now also uses {uses}", "new_category"))
         for flag, verb in (("sold", "sold"), ("shared", "shared for advertising")):
             if purpose.get(flag) and not was.get(flag):
                 out.append(Change(True, "purposes", f"{name}: personal information is now {verb}", "sale"))
@@ -76,7 +79,7 @@ def _purposes(old: Data, new: Data, out: list[Change]) -> None:
         )
 
 
-def _recipients(old: Data, new: Data, out: list[Change]) -> None:
+def _recipients(old: Data, new: Data, out: list[Change], label: Label) -> None:
     before, after = _by_id(old.get("recipients", [])), _by_id(new.get("recipients", []))
     for rid, recipient in after.items():
         name = recipient.get("name", rid)
@@ -105,7 +108,8 @@ def _recipients(old: Data, new: Data, out: list[Change]) -> None:
                 )
             )
         if added := _added(was.get("categories", []), recipient.get("categories", [])):
-            out.append(Change(True, "recipients", f"{name}: now receives {', '.join(added)}", "new_category"))
+            receives = ", ".join(label(category) for category in added)
+            out.append(Change(True, "recipients", f"{name}: now receives {receives}", "new_category"))
         if added := _added(was.get("purposes", []), recipient.get("purposes", [])):
             out.append(Change(True, "recipients", f"{name}: now used for {', '.join(added)}", "new_purpose"))
     for rid in before.keys() - after.keys():
@@ -189,11 +193,14 @@ def _paths(old: Any, new: Any, prefix: str) -> list[str]:
     return [] if old == new else [prefix]
 
 
-def classify(old: Data, new: Data) -> list[Change]:
-    """Every change from `old` to `new` (declarations as JSON data), material ones first."""
+def classify(old: Data, new: Data, *, label: Label = str) -> list[Change]:
+    """Every change from `old` to `new` (declarations as JSON data), material ones first.
+
+    `label` names a data category for people (e.g. `Declaration.category_label`).
+    """
     changes: list[Change] = []
-    _purposes(old, new, changes)
-    _recipients(old, new, changes)
+    _purposes(old, new, changes, label)
+    _recipients(old, new, changes, label)
     _rights(old, new, changes)
     _retention(old, new, changes)
     _trackers(old, new, changes)

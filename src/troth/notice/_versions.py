@@ -73,7 +73,8 @@ def publish(session: Session, loaded: LoadedDeclaration) -> PolicyVersion | None
     if latest is not None and latest.digest == digest:
         return None
     data = loaded.declaration.model_dump(mode="json")
-    changes = classify(json.loads(latest.declaration_json), data) if latest is not None else []
+    label = loaded.declaration.category_label
+    changes = classify(json.loads(latest.declaration_json), data, label=label) if latest is not None else []
     version = PolicyVersion(
         number=(latest.number + 1) if latest is not None else 1,
         digest=digest,

@@ -135,7 +135,8 @@ def diff(
     if from_ == to:
         raise BadRequestError("pick two different versions to compare")
     older, newer = get_version(session, from_), get_version(session, to)
-    changes = classify(json.loads(older.declaration_json), json.loads(newer.declaration_json))
+    label = newer.declaration().category_label
+    changes = classify(json.loads(older.declaration_json), json.loads(newer.declaration_json), label=label)
     context = {
         "older": older,
         "newer": newer,
