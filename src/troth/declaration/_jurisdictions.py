@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["JURISDICTIONS", "RIGHTS", "Jurisdiction"]
+__all__ = ["GDPR_LAWS", "JURISDICTIONS", "RIGHTS", "US_STATE_LAWS", "Jurisdiction"]
 
 #: Every right troth can handle, with the words a person reads.
 RIGHTS: dict[str, str] = {
@@ -133,3 +133,11 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
         ),
     )
 }
+
+#: the laws under which the GDPR, and the ePrivacy rules with it, apply
+GDPR_LAWS: frozenset[str] = frozenset({"gdpr", "uk_gdpr"})
+
+#: the US state privacy laws (those whose regions are US states)
+US_STATE_LAWS: frozenset[str] = frozenset(
+    j.id for j in JURISDICTIONS.values() if any(region.startswith("US-") for region in j.regions)
+)

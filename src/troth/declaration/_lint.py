@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from troth._errors import Problem
+from troth.declaration._jurisdictions import GDPR_LAWS
 
 if TYPE_CHECKING:
     from troth.declaration._declaration import Declaration
@@ -76,7 +77,7 @@ def all_rules() -> dict[str, Rule]:
 
 def eu_audience(declaration: Declaration) -> bool:
     """Whether the EU or UK GDPR (and with them the ePrivacy rules) apply."""
-    return bool({"gdpr", "uk_gdpr"} & declaration.jurisdictions)
+    return bool(GDPR_LAWS & declaration.jurisdictions)
 
 
 def sells_or_shares(declaration: Declaration) -> bool:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from troth.declaration._declaration import Declaration
+from troth.declaration._jurisdictions import US_STATE_LAWS
 from troth.declaration._lint import Finding, rule, sells_or_shares
-
-_US = {"ccpa", "vcdpa", "cpa", "ctdpa"}
 
 
 @rule(
@@ -53,7 +52,7 @@ def gdpr_age(d: Declaration) -> Iterator[Finding]:
 )
 def coppa(d: Declaration) -> Iterator[Finding]:
     age = d.age
-    if not (_US & d.jurisdictions) or age.parental_consent:
+    if not (US_STATE_LAWS & d.jurisdictions) or age.parental_consent:
         return
     if age.directed_to_children or age.minimum < 13:
         yield (

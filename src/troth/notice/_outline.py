@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from troth.declaration import JURISDICTIONS, POLICY_OUTLINE, Declaration
+from troth.declaration._jurisdictions import US_STATE_LAWS
 
 __all__ = ["SECTION_IDS", "STANDARD_SECTIONS", "Section", "StandardSection", "outline"]
-
-US_STATE_LAWS = frozenset({"ccpa", "vcdpa", "cpa", "ctdpa"})
 
 
 def _always(_: Declaration) -> bool:

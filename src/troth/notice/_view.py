@@ -13,9 +13,10 @@ from functools import cached_property
 from troth.declaration import JURISDICTIONS, RIGHTS, Cookie, Declaration, Purpose, Recipient, RetentionRule
 from troth.declaration._countries import EEA
 from troth.declaration._country_names import country_name
+from troth.declaration._jurisdictions import GDPR_LAWS, US_STATE_LAWS
 from troth.declaration._sections import Address, Contact, RequestChannel
 from troth.declaration._taxonomy import is_within
-from troth.notice._outline import US_STATE_LAWS, Section, outline
+from troth.notice._outline import Section, outline
 from troth.notice._wording import (
     BASES,
     BREACH_CHANNELS,
@@ -36,8 +37,6 @@ from troth.notice._wording import (
 )
 
 __all__ = ["CategoryRow", "PolicyView", "RightsBlock"]
-
-_EU_LAWS = frozenset({"gdpr", "uk_gdpr"})
 
 
 @dataclass(frozen=True)
@@ -355,7 +354,7 @@ class PolicyView:
 
     @property
     def eu_served(self) -> bool:
-        return bool(self.d.jurisdictions & _EU_LAWS)
+        return bool(self.d.jurisdictions & GDPR_LAWS)
 
     @property
     def us_served(self) -> bool:
