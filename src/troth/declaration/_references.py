@@ -32,6 +32,11 @@ class _Checker:
         self._format = format_path
         self._suggest = suggest
 
+    def add(self, path: tuple[str | int, ...], message: str, hint: str, code: str = "TROTH004") -> None:
+        self.problems.append(
+            Problem(self.loaded.where(*path), self._format(path), message, hint=hint, code=code)
+        )
+
     def unknown(
         self,
         path: tuple[str | int, ...],
@@ -40,16 +45,7 @@ class _Checker:
         options: Iterable[str],
         code: str = "TROTH004",
     ) -> None:
-        options = list(options)
-        self.problems.append(
-            Problem(
-                self.loaded.where(*path),
-                self._format(path),
-                f"unknown {kind} `{value}`",
-                hint=self._suggest(value, options),
-                code=code,
-            )
-        )
+        self.add(path, f"unknown {kind} `{value}`", self._suggest(value, list(options)), code)
 
     def refs(
         self, path: tuple[str | int, ...], kind: str, values: Iterable[str], valid: Iterable[str]
@@ -71,15 +67,7 @@ class _Checker:
         for index, value in enumerate(ids):
             if value in seen:
                 path = (*(at or (section,)), index, *((key,) if key else ()))
-                self.problems.append(
-                    Problem(
-                        self.loaded.where(*path),
-                        self._format(path),
-                        f"duplicate {what} `{value}`",
-                        hint="each must be unique",
-                        code="TROTH005",
-                    )
-                )
+                self.add(path, f"duplicate {what} `{value}`", "each must be unique", "TROTH005")
             seen.add(value)
 
     def country(self, path: tuple[str | int, ...], code: str) -> None:
@@ -89,15 +77,8 @@ class _Checker:
             if code.strip().upper() == "EU":
                 hint = "the EU is not a country: name the member state, e.g. IE or DE"
             hint = hint or (self._suggest(code, set(COUNTRIES)) if len(code) == 2 else "")
-            self.problems.append(
-                Problem(
-                    self.loaded.where(*path),
-                    self._format(path),
-                    f"`{code}` is not an ISO 3166-1 alpha-2 country code",
-                    hint=hint or "use two capital letters, e.g. GB, DE, US",
-                    code="TROTH004",
-                )
-            )
+            message = f"`{code}` is not an ISO 3166-1 alpha-2 country code"
+            self.add(path, message, hint or "use two capital letters, e.g. GB, DE, US")
 
 
 def check_references(loaded: LoadedDeclaration) -> list[Problem]:
@@ -124,24 +105,17 @@ def check_references(loaded: LoadedDeclaration) -> list[Problem]:
     for i, custom in enumerate(d.data_categories):
         path: tuple[str | int, ...] = ("data_categories", i, "id")
         if not _CATEGORY_ID.match(custom.id):
-            c.problems.append(
-                Problem(
-                    loaded.where(*path),
-                    c._format(path),
-                    f"`{custom.id}` is not a category id",
-                    hint="use dotted lower-case words, e.g. site.watch_history",
-                    code="TROTH004",
-                )
+            c.add(
+                path,
+                f"`{custom.id}` is not a category id",
+                "use dotted lower-case words, e.g. site.watch_history",
             )
         elif custom.id in BUILTIN_CATEGORIES:
-            c.problems.append(
-                Problem(
-                    loaded.where(*path),
-                    c._format(path),
-                    f"`{custom.id}` is already a built-in category",
-                    hint="remove it, or choose another id",
-                    code="TROTH005",
-                )
+            c.add(
+                path,
+                f"`{custom.id}` is already a built-in category",
+                "remove it, or choose another id",
+                "TROTH005",
             )
     categories = set(d.categories)
     c.unique("data_categories", [x.id for x in d.data_categories])
@@ -187,14 +161,10 @@ def check_references(loaded: LoadedDeclaration) -> list[Problem]:
         if jurisdiction not in JURISDICTIONS:
             c.unknown(path, "jurisdiction", jurisdiction, JURISDICTIONS)
         elif jurisdiction not in org.jurisdictions:
-            c.problems.append(
-                Problem(
-                    loaded.where(*path),
-                    c._format(path),
-                    f"rights are declared for `{jurisdiction}`, which is not in `organization.jurisdictions`",
-                    hint=f"add `{jurisdiction}` there if the site serves it, or remove these rights",
-                    code="TROTH004",
-                )
+            c.add(
+                path,
+                f"rights are declared for `{jurisdiction}`, which is not in `organization.jurisdictions`",
+                f"add `{jurisdiction}` there if the site serves it, or remove these rights",
             )
         c.refs((*path, "offered"), "right", offer.offered, RIGHTS)
     c.refs(("rights", "auto_approve"), "right", rights.auto_approve, RIGHTS)

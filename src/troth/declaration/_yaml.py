@@ -218,14 +218,17 @@ class _Builder:
 
     def _check_tag(self, event: Any, default: str) -> None:
         if event.tag not in {None, "!", default}:
-            self.problems.append(
-                _problem(
-                    self.where(event.start_mark),
-                    f"unsupported YAML tag `{event.tag}`",
-                    path=self._child_path(),
-                    hint="remove the tag",
-                )
+            self._unsupported_tag(event, event.tag)
+
+    def _unsupported_tag(self, event: Any, tag: str) -> None:
+        self.problems.append(
+            _problem(
+                self.where(event.start_mark),
+                f"unsupported YAML tag `{tag}`",
+                path=self._child_path(),
+                hint="remove the tag",
             )
+        )
 
     def _scalar(self, event: yaml.ScalarEvent) -> Any:
         raw = event.value
@@ -251,14 +254,7 @@ class _Builder:
                 return _CONSTRUCTOR.construct_yaml_float(node)
             except (ValueError, yaml.YAMLError):
                 return raw
-        self.problems.append(
-            _problem(
-                self.where(event.start_mark),
-                f"unsupported YAML tag `{tag}`",
-                path=self._child_path(),
-                hint="remove the tag",
-            )
-        )
+        self._unsupported_tag(event, tag)
         return raw
 
 
