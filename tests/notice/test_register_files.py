@@ -12,7 +12,7 @@ import pytest
 
 from troth import ConfigurationError
 from troth.declaration import Declaration, read
-from troth.notice import cookies_csv, policy_json, recipients_csv, ropa_csv, write_bundle
+from troth.notice import cookies_csv, policy_json, recipients_csv, render_policy, ropa_csv, write_bundle
 from troth.notice._registers import COOKIE_HEADERS, RECIPIENT_HEADERS, ROPA_HEADERS
 
 
@@ -38,6 +38,9 @@ def test_ropa_has_one_row_per_purpose_with_every_art30_column(rich: Declaration)
         "Stripe (United States): EU-US Data Privacy Framework; Speedy Couriers (India): no safeguard stated"
     )
     assert "6 years after our contract with you ends" in orders["retention"]
+    # each purpose's retention names its own data only, not every category of the rule
+    assert orders["retention"].startswith("Orders: we keep this data for 6 years")
+    assert "Invoices" not in orders["retention"] and "Ride logs" not in orders["retention"]
     assert orders["security_measures"].startswith("TLS on every page; encrypted backups")
     security = table[2]
     assert security["legitimate_interest"] == "stopping fraud and attacks on our shop"
@@ -117,3 +120,14 @@ def test_bundle_in_an_unknown_format_is_a_troth_error(rich: Declaration, tmp_pat
     with pytest.raises(ConfigurationError, match="unknown policy format"):
         write_bundle(rich, tmp_path, fmt="pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_transfer_into_an_adequate_country_needs_no_safeguard(variant: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["recipients"][-1]["country"] = "IE"  # the courier, from a UK controller serving the EU
+
+    declaration = variant(edit)
+    courier = rows(ropa_csv(declaration))[0]["transfers_and_safeguards"].split("; ")[-1]
+    assert courier == "Speedy Couriers (Ireland): adequate protection, no further safeguard needed"
+    text = " ".join(render_policy(declaration, fmt="txt").split())
+    assert "Speedy Couriers, in Ireland: no further safeguard is needed" in text

@@ -126,12 +126,19 @@ def ropa_csv(declaration: Declaration) -> str:
         recipients = view.recipients_of(purpose)
         transfers = [
             f"{r.name} ({country_name(r.country, article=False)}): "
-            + (SAFEGUARD_NAMES[r.transfer_safeguard] if r.transfer_safeguard else "no safeguard stated")
+            + (
+                SAFEGUARD_NAMES[r.transfer_safeguard]
+                if r.transfer_safeguard
+                else "adequate protection, no further safeguard needed"
+                if view.adequate(r)
+                else "no safeguard stated"
+            )
             for r in recipients
             if view.international(r)
         ]
         retention = [
-            f"{view.covers(rule)}: {retention_words(rule).rstrip('.')}" for rule in view.rules_for(purpose)
+            f"{view.covers_in(rule, purpose)}: {retention_words(rule).rstrip('.')}"
+            for rule in view.rules_for(purpose)
         ]
         rows.append(
             [

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from troth.declaration import JURISDICTIONS, RIGHTS, Cookie, Declaration, Purpose, Recipient, RetentionRule
-from troth.declaration._countries import EEA
+from troth.declaration._countries import EEA, needs_transfer_safeguard
 from troth.declaration._country_names import country_name
 from troth.declaration._jurisdictions import GDPR_LAWS, US_STATE_LAWS
 from troth.declaration._sections import Address, Contact, RequestChannel
@@ -183,8 +183,10 @@ class PolicyView:
             data = self.labels(self.received(r))
             if not self.international(r):
                 safeguard = "Not needed"
+            elif r.transfer_safeguard:
+                safeguard = SAFEGUARD_NAMES[r.transfer_safeguard]
             else:
-                safeguard = SAFEGUARD_NAMES[r.transfer_safeguard] if r.transfer_safeguard else "None stated"
+                safeguard = "Not needed: adequate protection" if self.adequate(r) else "None stated"
             rows.append(
                 [r.name, ROLES[r.role], r.service, data, country_name(r.country, article=False), safeguard]
             )
@@ -196,7 +198,15 @@ class PolicyView:
             return list(recipient.categories)
         return list(dict.fromkeys(c for p in self.purposes_of(recipient) for c in p.categories))
 
+    def adequate(self, recipient: Recipient) -> bool:
+        """Whether EU / UK law already treats the recipient's country as protecting data adequately."""
+        return self.eu_served and not needs_transfer_safeguard(
+            recipient.country, jurisdictions=self.d.jurisdictions
+        )
+
     def safeguard_words(self, recipient: Recipient) -> str:
+        if recipient.transfer_safeguard is None and self.adequate(recipient):
+            return "no further safeguard is needed, as the law there is recognised as protecting personal data adequately"
         if recipient.transfer_safeguard is None:
             return "we rely on no specific transfer safeguard"
         return f"we rely on {SAFEGUARDS[recipient.transfer_safeguard]}"
