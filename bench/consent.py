@@ -244,7 +244,10 @@ def main() -> None:
 
         engine = create_engine(store_url)
         with engine.connect() as connection:
-            stored = set(connection.execute(text("SELECT consent_id, seq FROM consent_events")).tuples())
+            stored = {
+                (row[0], row[1])
+                for row in connection.execute(text("SELECT consent_id, seq FROM consent_events"))
+            }
             rows = [
                 dict(r)
                 for r in connection.execute(text("SELECT * FROM consent_events LIMIT 20000")).mappings()

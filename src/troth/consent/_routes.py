@@ -121,17 +121,17 @@ def _asset(request: Request, body: str, etag: str, media_type: str) -> Response:
 
 
 @router.get("/troth.js", summary="The consent banner script", response_class=Response)
-def banner_script(request: Request, current: CurrentSite) -> Response:
+async def banner_script(request: Request, current: CurrentSite) -> Response:
     return _asset(request, current.assets.script, current.assets.script_etag, "text/javascript")
 
 
 @router.get("/troth.css", summary="The consent banner stylesheet", response_class=Response)
-def banner_stylesheet(request: Request, current: CurrentSite) -> Response:
+async def banner_stylesheet(request: Request, current: CurrentSite) -> Response:
     return _asset(request, current.assets.stylesheet, current.assets.stylesheet_etag, "text/css")
 
 
 @router.get("/.well-known/gpc.json", summary="Global Privacy Control support")
-def gpc_json(runtime: LiveRuntime) -> dict[str, object]:
+async def gpc_json(runtime: LiveRuntime) -> dict[str, object]:
     return gpc_document(runtime.loaded.declaration)
 
 
@@ -148,7 +148,7 @@ class ConsentRecorded(BaseModel):
 
 @router.options("/api/v1/consent", include_in_schema=False)
 @router.options("/api/v1/consent/{rest:path}", include_in_schema=False)
-def preflight(request: Request, current: CurrentSite) -> Response:
+async def preflight(request: Request, current: CurrentSite) -> Response:
     response = Response(status_code=204)
     if request.headers.get("origin", "") == current.config.site_origin:
         response.headers.update(
@@ -332,7 +332,7 @@ def _demo_headers() -> dict[str, str]:
 
 
 @router.get("/demo/", summary="The demo shop", response_class=HTMLResponse, include_in_schema=False)
-def demo_page(
+async def demo_page(
     current: CurrentSite, lang: Annotated[str, Query(max_length=16, pattern=r"^[A-Za-z-]*$")] = ""
 ) -> HTMLResponse:
     page = environment().get_template("consent/demo.html")
@@ -341,22 +341,22 @@ def demo_page(
 
 
 @router.get("/demo/troth.js", include_in_schema=False)
-def demo_banner(current: CurrentSite) -> Response:
+async def demo_banner(current: CurrentSite) -> Response:
     return Response(current.demo_assets.script, media_type="text/javascript", headers=_demo_headers())
 
 
 @router.get("/demo/shop.js", include_in_schema=False)
-def demo_site_script(current: CurrentSite) -> Response:
+async def demo_site_script(current: CurrentSite) -> Response:
     return Response(current.demo.site_script(), media_type="text/javascript", headers=_demo_headers())
 
 
 @router.get("/demo/shop.css", include_in_schema=False)
-def demo_stylesheet() -> Response:
+async def demo_stylesheet() -> Response:
     return Response(DemoShop.stylesheet(), media_type="text/css", headers=_demo_headers())
 
 
 @router.get("/demo/vendor/{name}", include_in_schema=False)
-def demo_vendor(name: str, current: CurrentSite) -> Response:
+async def demo_vendor(name: str, current: CurrentSite) -> Response:
     service_id, _, suffix = name.rpartition(".")
     service = current.demo.service(service_id)
     if service is None or current.demo.local_sources[service_id] != f"/demo/vendor/{name}":
