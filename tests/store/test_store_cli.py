@@ -86,3 +86,15 @@ def test_serve_refuses_a_broken_declaration_or_bad_settings_without_a_traceback(
     monkeypatch.delenv("TROTH_SECRET_KEY", raising=False)
     production = _run("serve", "--config", str(declaration_file))
     assert production.exit_code == 1 and "TROTH_SECRET_KEY is missing" in production.output
+
+
+def test_a_store_that_does_not_match_is_a_message_not_a_traceback(declaration_file: Path, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setenv("TROTH_SECRET_KEY", SECRET)
+    assert _run("db", "upgrade", "-c", str(declaration_file)).exit_code == 0
+    with sqlite3.connect(declaration_file.parent / ".troth" / "state.db") as db:
+        db.execute("ALTER TABLE policy_versions RENAME TO policy_versions_old")
+    answer = _run("serve", "--config", str(declaration_file))
+    assert answer.exit_code == 1
+    assert "does not answer as expected" in answer.output and "Traceback" not in answer.output

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from troth._errors import ConfigurationError, DeclarationError
+from troth._errors import ConfigurationError, DeclarationError, StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -66,9 +66,19 @@ class Runtime:
 
         if settings.declaration_path is None:
             raise ConfigurationError("no declaration: give --config troth.yaml")
+        from sqlalchemy.exc import SQLAlchemyError
+
         loaded = load_checked(settings.declaration_path)
-        runtime = cls(settings, open_store(settings), loaded)
-        runtime._publish(loaded, actor="system")
+        sessions = open_store(settings)
+        runtime = cls(settings, sessions, loaded)
+        try:
+            runtime._publish(loaded, actor="system")
+        except SQLAlchemyError as exc:
+            sessions.kw["bind"].dispose()
+            raise StoreError(
+                f"troth's store at {settings.database_url} does not answer as expected: "
+                f"{getattr(exc, 'orig', exc)}; run `troth db upgrade`, or start from an empty store"
+            ) from None
         return runtime
 
     @property
