@@ -7,6 +7,7 @@ import logging
 
 from fastapi import Depends
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from troth.web._deps import public
 
@@ -60,6 +61,14 @@ def test_errors_are_json_for_the_api_and_a_page_for_browsers_never_a_traceback(a
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
     for body in (api.text, page.text):
         assert "secret internals" not in body and "Traceback" not in body
+    runtime = app_client.app.state.runtime
+    with runtime.sessions.begin() as session:
+        session.execute(text("ALTER TABLE policy_versions RENAME TO gone"))
+    down = client.get("/privacy/versions")
+    assert down.status_code == 503 and "not answering" in down.text and "SELECT" not in down.text
+    assert client.get("/api/v1/policy/versions").json()["error"]["code"] == "store"
+    with runtime.sessions.begin() as session:
+        session.execute(text("ALTER TABLE gone RENAME TO policy_versions"))
     missing = app_client.get("/api/v1/nothing-here")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert "<h1>Not found</h1>" in app_client.get("/nothing-here").text

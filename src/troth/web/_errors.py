@@ -17,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from troth._errors import DeclarationError, PermissionDeniedError, RateLimitedError, TrothError
@@ -146,6 +147,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _store_failed(request: Request, exc: Exception) -> Response:
+    # The statement goes to the log (for the operator), never to the client.
+    statement = getattr(exc, "statement", "") or ""
+    log.error("store failed on %s %s: %s [SQL: %s]", request.method, request.url.path, exc, statement[:500])
+    response = _respond(request, 503, "store", "troth's store is not answering; try again shortly")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(request, 500, "internal", "troth met an unexpected error; it has been logged")
@@ -155,4 +165,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TrothError, _troth_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _store_failed)
     app.add_exception_handler(Exception, _unexpected)
