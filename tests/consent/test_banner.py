@@ -60,6 +60,7 @@ def test_texts_fall_back_to_troths_wording_per_language(config: BannerConfig) ->
     assert english["services"] == {
         "analytics": "Site analytics",
         "pixel": "Conversion pixel",
+        "tracker": "Tracking pixel",
         "video": "Product video",
         "share": "Share button",
     }

@@ -112,10 +112,11 @@ def stored_consent(ctx: Any) -> dict[str, Any]:
     return dict(json.loads(urllib.parse.unquote(value)))
 
 
-def ledger(page: Any, live: str, consent_id: str) -> dict[str, Any]:
+def ledger(page: Any, live: str, consent_id: str, events: int = 1) -> dict[str, Any]:
+    """The receipt of `consent_id` once it holds `events` events (the banner posts in the background)."""
     page.wait_for_function(
-        "async (u) => (await fetch(u)).status === 200",
-        arg=f"{live}/api/v1/consent/{consent_id}",
+        "async ([u, n]) => { const r = await fetch(u); return r.ok && (await r.json()).events >= n; }",
+        arg=[f"{live}/api/v1/consent/{consent_id}", events],
         timeout=5000,
     )
     return dict(page.request.get(f"{live}/api/v1/consent/{consent_id}/receipt?format=json").json())
@@ -131,6 +132,7 @@ def test_nothing_runs_before_a_choice_and_consent_mode_defaults_come_first(conte
     assert not cookies(context) & set(NON_ESSENTIAL)
     assert "troth_consent" not in cookies(context)
     assert page.locator("iframe[data-troth]").get_attribute("src") is None
+    assert page.locator("img[data-troth]").get_attribute("src") is None
     assert page.get_by_role("button", name="Load this content: Product video").is_visible()
     layer = data_layer(page)
     assert layer[0][:2] == ["consent", "default"]
@@ -165,6 +167,7 @@ def test_accept_runs_everything_then_withdraw_deletes_cookies_and_stops_injectio
     assert ran(page) == {"analytics": 1, "share": 1, "pixel": 1}  # pixel: inserted dynamically by the site
     assert set(NON_ESSENTIAL) <= cookies(context)
     page.locator("iframe[data-troth][src]").wait_for(state="attached")
+    assert page.locator("img[data-troth]").get_attribute("src") == "/demo/vendor/tracker.gif"
     layer = data_layer(page)
     update = next(i for i, e in enumerate(layer) if isinstance(e, list) and e[:2] == ["consent", "update"])
     first_tag = next(
@@ -183,7 +186,7 @@ def test_accept_runs_everything_then_withdraw_deletes_cookies_and_stops_injectio
     page.wait_for_timeout(300)
     assert ran(page) == {}
     assert page.get_by_role("dialog").count() == 0  # the choice stands: no banner again
-    actions = [e["action"] for e in ledger(page, live, consent_id)["events"]]
+    actions = [e["action"] for e in ledger(page, live, consent_id, events=2)["events"]]
     assert actions[-1] == "withdraw"
 
 
@@ -219,9 +222,26 @@ def test_gpc_refuses_advertising_and_says_so(browser: Any, live: str) -> None:
         assert "pixel" not in ran(page) and "_fbp" not in cookies(ctx)
         update = [e for e in data_layer(page) if isinstance(e, list) and e[:2] == ["consent", "update"]][-1]
         assert update[2]["ad_storage"] == "denied" and update[2]["analytics_storage"] == "granted"
-        events = ledger(page, live, stored_consent(ctx)["id"])["events"]
+        events = ledger(page, live, stored_consent(ctx)["id"], events=2)["events"]
         assert events[0]["action"] == "gpc" and events[0]["gpc"]
         assert events[-1]["categories"]["advertising"] is False and events[-1]["gpc"]
+    finally:
+        ctx.close()
+
+
+def test_dnt_is_honoured_when_the_declaration_says_so(browser: Any, live: str) -> None:
+    ctx = browser.new_context(extra_http_headers={"DNT": "1"})
+    ctx.add_init_script("Object.defineProperty(Navigator.prototype, 'doNotTrack', {get: () => '1'})")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{live}/demo/")
+        page.get_by_role("button", name="Customise").click()
+        advertising = page.get_by_role("checkbox", name="Advertising")
+        assert advertising.is_disabled() and not advertising.is_checked()
+        page.get_by_role("button", name="Accept all").last.click()
+        events = ledger(page, live, stored_consent(ctx)["id"], events=2)["events"]
+        assert [e["action"] for e in events] == ["dnt", "accept_all"]
+        assert events[-1]["dnt"] and events[-1]["categories"]["advertising"] is False
     finally:
         ctx.close()
 
