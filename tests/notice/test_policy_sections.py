@@ -352,3 +352,11 @@ def test_data_collected_table_says_where_from_and_what_for(rich: Declaration) ->
     assert all(len(re.findall(r"(?<!\\)\|", r)) == 4 for r in body)
     assert any("| You give it to us |" in r for r in body)
     assert any("Recorded automatically as you use the site" in r for r in body)
+
+
+def test_self_service_fields_read_as_words(variant: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["rights"]["self_service"] = ["display_name", "email"]
+
+    text = " ".join(render_policy(variant(edit), fmt="txt").split())
+    assert "see and change your display name and email yourself" in text
