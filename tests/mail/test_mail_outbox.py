@@ -172,3 +172,28 @@ def test_the_background_sender_delivers_soon_after_commit(
     finally:
         sender.stop()
     assert len(smtp_server.messages) == 2
+
+
+def test_concurrent_senders_deliver_each_email_once(sessions, mail_settings, tmp_path, smtp_server):
+    import threading
+
+    settings = mail_settings("", tmp_path, smtp_port=smtp_server.port)
+    _queue(sessions, settings, 20)
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            while deliver_due(sessions, settings, limit=3).sent:
+                pass
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    received = [message["Message-ID"] for message in smtp_server.messages]
+    assert len(received) == 20 and len(set(received)) == 20
+    assert {row.status for row in _rows(sessions)} == {"sent"}

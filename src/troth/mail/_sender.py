@@ -67,6 +67,9 @@ def _claim(sessions: sessionmaker[Session], *, owner: str, lease: dt.timedelta, 
     due = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
     claimed: list[int] = []
     with sessions.begin() as session:
+        # Write first: on SQLite this takes the write lock before reading, so a concurrent
+        # sender cannot commit between our read and our update (a stale-snapshot error).
+        session.execute(update(OutboxMessage).where(OutboxMessage.id < 0).values(attempts=0))
         candidates = session.scalars(
             select(OutboxMessage.id)
             .where(OutboxMessage.status.in_(("queued", "sending")), OutboxMessage.next_attempt_at <= now, due)
