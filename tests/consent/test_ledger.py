@@ -144,7 +144,7 @@ def test_withdraw_refuses_everything_and_query_is_dropped(config: BannerConfig) 
     "fields",
     [
         {"categories": {"marketing": True}},
-        {"services": {"tracker": True}},
+        {"services": {"spyware": True}},
         {"consent_id": "short"},
         {"action": "maybe"},
     ],
