@@ -32,6 +32,7 @@ from troth.dsr.engine._erase import Outcome, erasure_operations, remote_operatio
 from troth.dsr.engine._found import Found, wanted_for_change
 from troth.dsr.engine._identity import Identities, subject_hash
 from troth.dsr.engine._ledger import (
+    RunRecord,
     complete,
     find_run,
     finished_steps,
@@ -151,6 +152,7 @@ def execute(
         expected = [o.to_dict() for _ops, outs in planned.values() for o in outs]
         return RunResult("", kind, "planned", expected, unreachable, dry_run=True)
     subject = subject_hash(secret, identities)
+    # One session for the whole run; each commit below is a step boundary.
     with sessions() as session:
         run = find_run(session, run_id=run_id, kind=kind, subject=subject)
         if run is not None and run.status == "completed":
@@ -158,19 +160,60 @@ def execute(
             report = json.loads(run.report or "{}")
             return RunResult(run.id, kind, "completed", report.get("outcomes", []), unreachable, resumed=True)
         done = finished_steps(session, run.id) if run is not None else {}
+        session.commit()
+        return _resume(
+            session,
+            run,
+            done,
+            secret=secret,
+            declaration=declaration,
+            connectors=connectors,
+            kind=kind,
+            identities=identities,
+            changes=changes,
+            reason=reason,
+            fault=fault,
+            progress=progress,
+            run_id=run_id or str(uuid.uuid4()),
+            actor=actor,
+            plan=plan,
+            subject=subject,
+            unreachable=unreachable,
+        )
+
+
+def _resume(
+    session: Session,
+    run: RunRecord | None,
+    done: dict[str, str],
+    *,
+    secret: str,
+    declaration: Declaration,
+    connectors: Mapping[str, Connector],
+    kind: Kind,
+    identities: Identities,
+    changes: dict[str, Any],
+    reason: str,
+    fault: Fault | None,
+    progress: Callable[[str, int], None] | None,
+    run_id: str,
+    actor: str,
+    plan: Plan,
+    subject: str,
+    unreachable: list[dict[str, str]],
+) -> RunResult:
     resumed = run is not None and run.checkpoint is not None
-    run_id = run.id if run is not None else run_id or str(uuid.uuid4())
-    checkpoint = run.checkpoint if run is not None else None
+    run_id = run.id if run is not None else run_id
     position = len(done)
 
-    def _step(session: Session, name: str, detail: Any) -> None:
+    def _step(name: str, detail: Any) -> None:
         nonlocal position
         position += 1
         record_step(session, run_id=run_id, name=name, position=position, detail=detail)
 
     if fault is not None:
         fault("step:collect")
-    if checkpoint is None:
+    if run is None or run.checkpoint is None:
         # Nothing is recorded before the keys are collected: a crash here simply starts over.
         found = _collect(plan, connectors, identities, secret, progress)
         state: dict[str, Any] = {
@@ -179,21 +222,21 @@ def execute(
             "changes": changes,
         }
         sealed = encrypt(secret, json.dumps(state, default=str).encode(), purpose=_PURPOSE)
-        with sessions.begin() as session:
-            save_checkpoint(
-                session,
-                run_id=run_id,
-                exists=run is not None,
-                kind=kind,
-                subject=subject,
-                policy_version=declaration.policy.version,
-                sealed=sealed,
-            )
-            # the checkpoint itself marks `collect` (and `flag`, in the same transaction) as done
-            if kind in ("restrict", "lift"):
-                _flag(session, secret, found, run_id, lift=kind == "lift", reason=reason)
+        save_checkpoint(
+            session,
+            run_id=run_id,
+            exists=run is not None,
+            kind=kind,
+            subject=subject,
+            policy_version=declaration.policy.version,
+            sealed=sealed,
+        )
+        # the checkpoint itself marks `collect` (and `flag`, in the same transaction) as done
+        if kind in ("restrict", "lift"):
+            _flag(session, secret, found, run_id, lift=kind == "lift", reason=reason)
+        session.commit()
     else:
-        state = json.loads(decrypt(secret, checkpoint, purpose=_PURPOSE))
+        state = json.loads(decrypt(secret, run.checkpoint, purpose=_PURPOSE))
         found = Found.from_json(secret, state["found"])
         changes = state["changes"]
     today = dt.date.fromisoformat(state["today"])
@@ -207,16 +250,16 @@ def execute(
             outcomes.extend(json.loads(done[name]))
             continue
         if pending is not None:
-            with sessions.begin() as session:
-                _step(session, *pending)
+            _step(*pending)
+            session.commit()
             pending = None
         dataset_id = name.split(":", 1)[1]
         try:
             counts = connectors[dataset_id].erase(ops, fault=fault) if ops else []
         except TrothError as exc:
             # The run stays resumable; the reason is kept for the operator (no personal data in it).
-            with sessions.begin() as session:
-                note_error(session, run_id=run_id, error=f"{name}: {exc}")
+            note_error(session, run_id=run_id, error=f"{name}: {exc}")
+            session.commit()
             raise
         detail = [o.to_dict() for o in outs]
         if not outs and counts:
@@ -233,10 +276,10 @@ def execute(
     if fault is not None:
         fault("step:finish")
     report = {"run": run_id, "kind": kind, "outcomes": outcomes, "unreachable": unreachable}
-    with sessions.begin() as session:
-        # the last data store's step needs no row of its own: completion implies it
-        if complete(session, run_id=run_id, report=report):
-            _audit(session, secret, actor, kind, identities, run_id, outcomes)
+    # the last data store's step needs no row of its own: completion implies it
+    if complete(session, run_id=run_id, report=report):
+        _audit(session, secret, actor, kind, identities, run_id, outcomes)
+    session.commit()
     return RunResult(run_id, kind, "completed", outcomes, unreachable, resumed=resumed, steps=[*done])
 
 
