@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from troth.consent._assets import build_assets
 from troth.consent._banner import BannerConfig
-from troth.declaration import Declaration
+from troth.declaration import Declaration, load
 
 BUDGET = 8 * 1024
 
@@ -94,3 +96,12 @@ def test_demo_page_runs_under_a_strict_policy(client: TestClient) -> None:
     assert client.get("/demo/vendor/video.html").status_code == 200
     assert client.get("/demo/vendor/nothing.js").status_code == 404
     assert "/demo/vendor/pixel.js" in client.get("/demo/shop.js").text
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*/troth.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.parent.name for p in EXAMPLES])
+def test_every_example_sites_banner_fits_the_budget(example: Path) -> None:
+    assets = build_assets(BannerConfig.from_declaration(load(example)))
+    assert assets.gzipped_size() <= BUDGET
