@@ -274,6 +274,14 @@ def test_model_and_reference_errors_are_reported_together(base: dict[str, Any]) 
     assert [p.location.line for p in found] == sorted(p.location.line for p in found)
 
 
+def test_a_wrong_word_in_a_list_does_not_hide_reference_errors(base: dict[str, Any]) -> None:
+    base["security"]["breach_channels"] = ["email", "pigeon"]
+    base["recipients"][0]["country"] = "UK"
+    found = problems(dump(base))
+    assert [p.path for p in found] == ["recipients[0].country", "security.breach_channels[1]"]
+    assert "did you mean `GB`?" in found[0].hint
+
+
 def test_no_reference_errors_are_guessed_when_an_id_is_invalid(base: dict[str, Any]) -> None:
     base["purposes"][0]["id"] = "Orders And More!"  # recipients refer to `orders`: that is not their fault
     base["purposes"][0]["categories"].append("contact.emial")

@@ -3,8 +3,9 @@
 The model cannot be built while a value is invalid, and the reference checks
 (unknown categories, countries, purposes, ...) need the model. So a copy of the
 data is salvaged: a misspelt key is renamed to the required key it most looks
-like, or else dropped; a value that is not one of the allowed words is replaced
-by an allowed one; a wrong single value with a default falls back to it.
+like, or else dropped; a value that is not one of the allowed words (alone or in
+a list) is replaced by an allowed one; a wrong single value with a default falls
+back to it.
 Nothing that other values refer to is touched (no list entry, no list or
 mapping, no `id`), so the references found in the copy are true of the file.
 When the copy still does not validate after a few rounds, there is nothing to
@@ -49,6 +50,19 @@ def _literal_options(annotation: Any) -> tuple[Any, ...]:
     return get_args(annotation) if get_origin(annotation) is Literal else ()
 
 
+def _mend_listed_word(data: Any, loc: Path_) -> bool:
+    """Replace a wrong word in a list of allowed words (`breach_channels: [email, pigeon]`) in place."""
+    from troth.declaration._loader import _model_at, _unwrap
+
+    holder, model = _parent(data, loc[:-1]), _model_at(loc[:-2])
+    field = model.model_fields.get(str(loc[-2])) if model is not None else None
+    options = _literal_options(_unwrap(field.annotation)) if field is not None else ()
+    if not options or not isinstance(holder, list):
+        return False
+    holder[int(loc[-1])] = options[0]
+    return True
+
+
 def _mend(data: Any, errors: list[Any], mended: list[Path_]) -> bool:
     """Set aside each error's value in `data`, recording where; False when one cannot be."""
     from troth.declaration._loader import _clean_loc, _model_at
@@ -60,6 +74,11 @@ def _mend(data: Any, errors: list[Any], mended: list[Path_]) -> bool:
             missing.setdefault(loc[:-1], []).append(str(loc[-1]))
     for loc, kind in located:
         if kind == "missing":
+            continue
+        if kind == "literal_error" and len(loc) > 1 and isinstance(loc[-1], int):
+            if not _mend_listed_word(data, loc):
+                return False
+            mended.append(loc)
             continue
         if not loc or not isinstance(loc[-1], str) or loc[-1] == "id":
             return False  # a list entry or an id: others may refer to it, so it stays
