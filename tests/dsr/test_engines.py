@@ -129,6 +129,12 @@ def test_rectification_updates_every_copy(any_shop: Shop, store: sessionmaker[Se
     assert _row(any_shop, "comment", 41)["author_email"] == "ann@new.example"
     assert _row(any_shop, "invoice", 501)["email"] == "ann@new.example"
     assert _row(any_shop, "customer", 2)["email"] == "bob@example.com"
+    # mentions in other people's text and lists now name the new address
+    assert _row(any_shop, "message", 712)["body"] == "Sure, I will mail ann@new.example tonight."
+    assert (
+        _row(any_shop, "mailing_list", 91)["recipients"] == "ann@new.example;bob@example.com;dan@example.com"
+    )
+    assert "ann@new.example" in str(_row(any_shop, "event_log", 81)["payload"])
 
 
 def test_restriction_flags_store_and_column_and_lifting_is_recorded(

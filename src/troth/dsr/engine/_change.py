@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from troth.connectors import Operation, Update
+from troth.connectors import Operation, Rewrite, Update
 from troth.declaration import Collection, Dataset, DatasetField
 from troth.declaration._taxonomy import is_within
 from troth.dsr.engine._erase import Outcome
 from troth.dsr.engine._found import Found, FoundRow, Key
 from troth.dsr.engine._graph import PlanError
 from troth.dsr.engine._plan import Plan
+from troth.dsr.engine._strategies import mention_pattern, redact_mentions
 
 __all__ = ["parse_changes", "rectify_operations", "restrict_operations"]
 
@@ -59,30 +61,54 @@ def _grouped(
 def rectify_operations(
     dataset: Dataset, found: Found, changes: Mapping[str, Any]
 ) -> tuple[list[Operation], list[Outcome]]:
+    """Set the new value in every field that holds it; in free text, replace the old value where mentioned."""
     ops: list[Operation] = []
     outcomes: list[Outcome] = []
+    corrected: dict[str, Any] = {}  # identity kind → its new value
+    for collection in dataset.collections:
+        for f in collection.fields:
+            for target, value in changes.items():
+                if f.identity and _matches(target, collection, f):
+                    corrected[f.identity] = value
     for collection in dataset.collections:
         rows = found.rows.get((dataset.id, collection.name), {})
-        if not rows:
-            continue
-        fields = [f for f in collection.fields if any(_matches(t, collection, f) for t in changes)]
-        if not fields:
-            continue
+        # free text is never overwritten as a whole: its mentions are corrected below
+        fields = [
+            f
+            for f in collection.fields
+            if not f.contains and any(_matches(t, collection, f) for t in changes)
+        ]
         outcome = Outcome(dataset.id, collection.name)
-        if collection.read_only:
+        if rows and fields and collection.read_only:
             outcome.note = "read-only: corrected at its source"
+        elif rows and fields:
+            for names, keys in _grouped(rows, collection, fields).items():
+                assignments = {
+                    n: next(v for t, v in changes.items() if _matches(t, collection, collection.field(n)))  # type: ignore[arg-type]
+                    for n in names
+                }
+                ops.append(Update(collection.name, assignments, collection.primary_key, keys))
+                outcome.updated += len(keys)
+            outcome.note = "corrected: " + ", ".join(f.name for f in fields)
+        for f in collection.fields:
+            mentioned = found.mentions.get((dataset.id, collection.name, f.name), set())
+            kinds = [k for k in f.contains if k in corrected]
+            if mentioned and kinds and not collection.read_only:
+                old = [v for k in kinds for v in found.identities.get(k, [])]
+                rewrite = _replacer(f, mention_pattern(old), str(corrected[kinds[0]]))
+                ops.append(
+                    Rewrite(
+                        collection.name, collection.primary_key, sorted(mentioned, key=repr), f.name, rewrite
+                    )
+                )
+                outcome.mentions_redacted += len(mentioned)
+        if outcome.updated or outcome.mentions_redacted or outcome.note:
             outcomes.append(outcome)
-            continue
-        for names, keys in _grouped(rows, collection, fields).items():
-            assignments = {
-                n: next(v for t, v in changes.items() if _matches(t, collection, collection.field(n)))  # type: ignore[arg-type]
-                for n in names
-            }
-            ops.append(Update(collection.name, assignments, collection.primary_key, keys))
-            outcome.updated += len(keys)
-        outcome.note = "corrected: " + ", ".join(f.name for f in fields)
-        outcomes.append(outcome)
     return ops, outcomes
+
+
+def _replacer(f: DatasetField, pattern: re.Pattern[str], new: str) -> Callable[[Any], Any]:
+    return lambda value: redact_mentions(value, f, pattern, replacement=new)
 
 
 def restrict_operations(

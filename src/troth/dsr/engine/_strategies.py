@@ -42,23 +42,32 @@ def _walk(node: Any, pattern: re.Pattern[str], replacement: str) -> Any:
     return node
 
 
-def redact_mentions(value: Any, field: DatasetField, pattern: re.Pattern[str]) -> Any:
-    """`value` with every mention removed, in the field's format; unchanged when nothing matches."""
+def redact_mentions(
+    value: Any, field: DatasetField, pattern: re.Pattern[str], *, replacement: str | None = None
+) -> Any:
+    """`value` with every mention removed (or replaced, for a correction), in the field's format.
+
+    Unchanged when nothing matches. In a list, a removed mention drops the item.
+    """
     if value is None:
         return None
     if field.format == "list" and isinstance(value, str):
         items = value.split(field.separator)
-        kept = [item for item in items if not pattern.fullmatch(item.strip())]
-        return field.separator.join(kept) if len(kept) != len(items) else value
+        if replacement is not None:
+            kept = [replacement if pattern.fullmatch(item.strip()) else item for item in items]
+        else:
+            kept = [item for item in items if not pattern.fullmatch(item.strip())]
+        return field.separator.join(kept) if kept != items else value
+    text = field.redact_with if replacement is None else replacement
     if field.format == "json":
         parsed = json.loads(value) if isinstance(value, str | bytes) else value
-        rewritten = _walk(parsed, pattern, field.redact_with)
+        rewritten = _walk(parsed, pattern, text)
         if rewritten == parsed:
             return value
         return json.dumps(rewritten)
     if not isinstance(value, str):
         return value
-    return pattern.sub(field.redact_with, value)
+    return pattern.sub(text, value)
 
 
 def hashed(secret: str, dataset: str, value: Any) -> str | None:
