@@ -334,6 +334,24 @@ def test_yaml_problems_have_a_line(text: str, line: int, message: str) -> None:
     assert message in problem.message
 
 
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("organization:\n  legal_name: A\n   website: x\n", "indentation of this line"),
+        (
+            "organization:\n  legal_name: A\n bad: indent\n",
+            "the keys of one mapping start at the same column",
+        ),
+        ("organization:\n\tlegal_name: A\n", "spaces, not tabs"),
+        ("purposes:\n  - id: a\n  name: b\n - id: c\n", "indentation"),
+        ("organization:\n  legal_name: [A\n", "not closed with `]`"),
+        ('organization:\n  legal_name: "A\n', "quote or bracket is not closed"),
+    ],
+)
+def test_yaml_syntax_errors_say_what_usually_causes_them(text: str, hint: str) -> None:
+    assert hint in problems(text)[0].hint
+
+
 def test_deep_nesting_is_refused_not_crashed() -> None:
     problem = only(problems("a: " + "[" * 20000 + "]" * 20000))
     assert "nested more than" in problem.message

@@ -268,6 +268,33 @@ def _where_in_text(text: str, position: int, file: str) -> Location:
     return Location(file, line, position - (before.rfind("\n") + 1) + 1)
 
 
+#: what usually causes PyYAML's terser complaints, in the words of someone editing the file
+_SYNTAX_HINTS = (
+    ("tab character", "indent with spaces, not tabs"),
+    (
+        "mapping values are not allowed",
+        "check the indentation of this line and the one before it, or put text containing `: ` in quotes",
+    ),
+    (
+        "expected '-' indicator",
+        "check the indentation: every entry of a list starts with `- ` at the same column",
+    ),
+    ("did not find expected key", "check the indentation: the keys of one mapping start at the same column"),
+    ("expected <block end>", "check the indentation: a key is further left or right than its neighbours"),
+    ("could not find expected ':'", "a `key: value` line lacks its colon, or a quote is not closed"),
+    ("found unexpected end of stream", "a quote or bracket is not closed"),
+    ("expected ',' or ']'", "a `[` list is not closed with `]`"),
+    ("expected ',' or '}'", "a `{` mapping is not closed with `}`"),
+)
+
+
+def _syntax_hint(reason: str, at: str) -> str:
+    """A likely cause of `reason`; `at` is the character the parser stopped on."""
+    if at == "\t":
+        return "indent with spaces, not tabs"
+    return next((hint for needle, hint in _SYNTAX_HINTS if needle in reason), "")
+
+
 def compose_text(text: str, file: str) -> Located:
     """Parse YAML text into a located tree; raises DeclarationError on bad YAML."""
     if len(text) > _MAX_CHARS:
@@ -283,7 +310,12 @@ def compose_text(text: str, file: str) -> Located:
         if exc.context and exc.problem:
             reason = f"{reason} ({exc.context.strip()})"
         path = builder.stack[-1].path if builder.stack else ()
-        problem = _problem(location, f"invalid YAML: {reason}", path=path)
+        problem = _problem(
+            location,
+            f"invalid YAML: {reason}",
+            path=path,
+            hint=_syntax_hint(reason, text[mark.index : mark.index + 1] if mark else ""),
+        )
         raise DeclarationError([*builder.problems, problem]) from None
     except yaml.reader.ReaderError as exc:
         location = _where_in_text(text, exc.position, file)
