@@ -161,6 +161,11 @@ def test_accept_runs_everything_then_withdraw_deletes_cookies_and_stops_injectio
     context: Any, live: str
 ) -> None:
     page = context.new_page()
+    refused: list[str] = []  # the demo runs under a strict CSP: nothing of the banner may be refused
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.goto(f"{live}/demo/")
     page.get_by_role("button", name="Accept all").click()
     page.wait_for_function("() => window.trothDemo && window.trothDemo.pixel && window.trothDemo.share")
@@ -188,6 +193,7 @@ def test_accept_runs_everything_then_withdraw_deletes_cookies_and_stops_injectio
     assert page.get_by_role("dialog").count() == 0  # the choice stands: no banner again
     actions = [e["action"] for e in ledger(page, live, consent_id, events=2)["events"]]
     assert actions[-1] == "withdraw"
+    assert refused == []
 
 
 def test_reject_never_runs_anything_in_french(context: Any, live: str) -> None:
