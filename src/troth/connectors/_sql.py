@@ -31,6 +31,7 @@ from troth.connectors._base import (
     Relink,
     Remote,
     Rewrite,
+    Update,
     UpdateEach,
 )
 from troth.declaration import Dataset
@@ -159,10 +160,7 @@ class SqlConnector(Connector):
         counts: list[int] = []
         table, sql = "", ""
         try:
-            if self._writer is None or self._writer.closed or self._writer.invalidated:
-                # kept open between requests: no pool checkout and reset per erasure
-                self._writer = self.engine.connect()
-            connection = self._writer
+            connection = self._writing()
             with connection.begin():
                 for operation in operations:
                     table = getattr(operation, "table", "")
@@ -172,6 +170,12 @@ class SqlConnector(Connector):
         except self.errors() as exc:
             raise self._error(exc, table, sql) from None
         return counts
+
+    def _writing(self) -> Connection:
+        """The connection changes go through, kept open between requests (no pool checkout and reset)."""
+        if self._writer is None or self._writer.closed or self._writer.invalidated:
+            self._writer = self.engine.connect()
+        return self._writer
 
     def execute(self, connection: Connection, sql: str, params: Sequence[Any]) -> int:
         """Run one write statement; return the rows it affected."""
@@ -183,52 +187,47 @@ class SqlConnector(Connector):
         except self.errors() as exc:
             raise self._error(exc, table, sql) from None
 
-    def _apply(self, connection: Connection, op: Operation) -> int:
-        ph = self.placeholder
-        if isinstance(op, Remote):
-            raise ConnectorError("a SQL dataset cannot take a webhook request", dataset=self.dataset.id)
-        table = self.table(op.table)
+    def statements(self, op: Delete | Update | UpdateEach | Relink) -> Iterator[tuple[str, list[Any]]]:
+        """The write statements of one operation, in batches of keys."""
+        ph, table = self.placeholder, self.table(op.table)
         if isinstance(op, Relink):
-            total = 0
             value = ph if op.replacement is not None else "NULL"
             extra = [op.replacement] if op.replacement is not None else []
             for chunk in _chunks(op.values, self.batch_size):
                 where, params = self.match([op.column], [(v,) for v in chunk])
-                total += self._run(
-                    connection,
+                yield (
                     f"UPDATE {table} SET {self._quote(op.column)} = {value} WHERE {where}",
                     [*extra, *params],
-                    op.table,
                 )
-            return total
+        elif isinstance(op, UpdateEach):
+            for key, assignments in op.rows:
+                sets = ", ".join(f"{self._quote(c)} = {ph}" for c in assignments)
+                where = " AND ".join(f"{self._quote(c)} = {ph}" for c in op.key_columns)
+                yield f"UPDATE {table} SET {sets} WHERE {where}", [*assignments.values(), *key]
+        else:
+            for chunk in _chunks(op.keys, self.batch_size):
+                where, params = self.match(op.key_columns, chunk)
+                if isinstance(op, Delete):
+                    yield f"DELETE FROM {table} WHERE {where}", params
+                else:
+                    sets = ", ".join(f"{self._quote(c)} = {ph}" for c in op.assignments)
+                    yield f"UPDATE {table} SET {sets} WHERE {where}", [*op.assignments.values(), *params]
+
+    def _apply(self, connection: Connection, op: Operation) -> int:
+        if isinstance(op, Remote):
+            raise ConnectorError("a SQL dataset cannot take a webhook request", dataset=self.dataset.id)
         if isinstance(op, EnsureRow):
+            table = self.table(op.table)
             where, params = self.match(op.key_columns, [tuple(op.values[c] for c in op.key_columns)])
             exists = connection.exec_driver_sql(f"SELECT 1 FROM {table} WHERE {where}", tuple(params)).first()
             if exists is not None:
                 return 0
             columns = ", ".join(self._quote(c) for c in op.values)
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join([ph] * len(op.values))})"
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join([self.placeholder] * len(op.values))})"
             return self._run(connection, sql, list(op.values.values()), op.table)
-        if isinstance(op, UpdateEach):
-            total = 0
-            for key, assignments in op.rows:
-                sets = ", ".join(f"{self._quote(c)} = {ph}" for c in assignments)
-                where = " AND ".join(f"{self._quote(c)} = {ph}" for c in op.key_columns)
-                sql = f"UPDATE {table} SET {sets} WHERE {where}"
-                total += self._run(connection, sql, [*assignments.values(), *key], op.table)
-            return total
         if isinstance(op, Rewrite):
-            return self._rewrite(connection, op, table)
-        total = 0
-        for chunk in _chunks(op.keys, self.batch_size):
-            where, params = self.match(op.key_columns, chunk)
-            if isinstance(op, Delete):
-                total += self._run(connection, f"DELETE FROM {table} WHERE {where}", params, op.table)
-            else:
-                sets = ", ".join(f"{self._quote(c)} = {ph}" for c in op.assignments)
-                sql = f"UPDATE {table} SET {sets} WHERE {where}"
-                total += self._run(connection, sql, [*op.assignments.values(), *params], op.table)
-        return total
+            return self._rewrite(connection, op, self.table(op.table))
+        return sum(self._run(connection, sql, params, op.table) for sql, params in self.statements(op))
 
     def _rewrite(self, connection: Connection, op: Rewrite, table: str) -> int:
         ph = self.placeholder
