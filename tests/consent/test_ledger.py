@@ -187,3 +187,19 @@ def test_two_replicas_extending_one_chain_never_fork_it(
         report = verify_chain(session, secret=SECRET)
     assert report.ok and report.checked == 32
     assert replicas[0].submit(submit(config)).exception(timeout=1) is not None  # closed: refuses, never hangs
+
+
+def test_in_memory_store_shares_its_engine_with_the_writer(config: BannerConfig) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    from troth.store import Base
+
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    Base.metadata.create_all(engine)
+    writer = writer_for(engine, secret=SECRET)
+    assert writer.submit(submit(config)).result(timeout=10).seq == 1
+    with Session(engine) as session:
+        assert verify_chain(session, secret=SECRET).checked == 1
+    engine.dispose()  # retires the writer, once
+    assert writer.submit(submit(config)).exception(timeout=1) is not None

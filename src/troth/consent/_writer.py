@@ -97,8 +97,16 @@ class ChainHeads:
 class LedgerWriter:
     """One writer thread per database and process; see the module docstring."""
 
-    def __init__(self, factory: sessionmaker[Session], *, secret: str, committers: int = _COMMITTERS) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        secret: str,
+        committers: int = _COMMITTERS,
+        owns_engine: bool = False,
+    ) -> None:
         self._factory = factory
+        self._owns_engine = owns_engine
         self._secret = secret
         self._heads = ChainHeads()
         self._closed = False
@@ -113,13 +121,16 @@ class LedgerWriter:
             thread.start()
 
     def close(self) -> None:
-        """Finish what is queued, stop the committers and close their connections."""
+        """Finish what is queued, stop the committers and close their connections (if their own)."""
+        if self._closed:
+            return
         self._closed = True
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
             thread.join(10)
-        self._factory.kw["bind"].dispose()
+        if self._owns_engine:
+            self._factory.kw["bind"].dispose()
 
     def submit(self, event: PreparedEvent) -> Future[RecordedEvent]:
         future: Future[RecordedEvent] = Future()
@@ -170,10 +181,15 @@ def writer_for(engine: Engine, *, secret: str) -> LedgerWriter:
         writer = by_secret.get(secret)
         if writer is None:
             # Its own small pool, without a ping per checkout: a dropped connection fails the
-            # attempt, the pool discards it, and the retry loop takes a fresh one.
-            own = make_engine(
-                engine.url.render_as_string(hide_password=False), pool_size=_COMMITTERS, pool_pre_ping=False
-            )
+            # attempt, the pool discards it, and the retry loop takes a fresh one. An in-memory
+            # SQLite database exists only inside its engine, so that one is shared instead.
+            own = engine
+            if engine.url.database not in (None, "", ":memory:") and "mode=memory" not in str(engine.url):
+                own = make_engine(
+                    engine.url.render_as_string(hide_password=False),
+                    pool_size=_COMMITTERS,
+                    pool_pre_ping=False,
+                )
             writer = by_secret[secret] = LedgerWriter(
                 sessionmaker(own, expire_on_commit=False), secret=secret
             )
