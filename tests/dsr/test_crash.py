@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dsr_shop import SECRET, Shop, demo_declaration, sqlite_shop
+from dsr_shop import SECRET, Shop, demo_declaration, drop_shop, postgres_shop, sqlite_shop
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,3 +93,33 @@ def test_a_failing_data_store_leaves_the_run_resumable_with_the_reason(
         (run,) = session.query(DsrRun).all()
         assert (run.status, run.error) == ("completed", "")
     shop.engine.dispose()
+
+
+def test_crashes_inside_a_postgresql_transaction_roll_back_and_resume(
+    postgres_url: str, store_template: Path, tmp_path: Path
+) -> None:
+    def fresh(name: str) -> tuple[Shop, sessionmaker[Session]]:
+        shutil.copy(store_template, tmp_path / f"{name}.db")
+        return postgres_shop(postgres_url), sessionmaker(create_engine(f"sqlite:///{tmp_path / name}.db"))
+
+    clean_shop, clean_store = fresh("clean")
+    points: list[str] = []
+    clean_outcomes = _erase(clean_shop, clean_store, points.append)
+    clean = clean_shop.snapshot()
+    drop_shop(clean_shop)
+    inside = [i for i, p in enumerate(points) if not p.startswith("step:")]
+    for k in sorted({0, inside[0], inside[1], inside[len(inside) // 2], inside[-1], len(points) - 1}):
+        shop, store = fresh(f"crash{k}")
+        calls = iter(range(len(points) + 1))
+
+        def fault(point: str, k: int = k, calls: Iterator[int] = calls) -> None:
+            if next(calls) == k:
+                raise CrashError(point)
+
+        try:
+            with pytest.raises(CrashError):
+                _erase(shop, store, fault)
+            assert _erase(shop, store) == clean_outcomes, f"crash at {points[k]}"
+            assert shop.snapshot() == clean, f"crash at {points[k]} left a different database"
+        finally:
+            drop_shop(shop)
