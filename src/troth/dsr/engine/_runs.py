@@ -151,7 +151,9 @@ def execute(
         planned = _operations(kind, plan, declaration, found, dt.date.today(), changes, "dry-run")
         expected = [o.to_dict() for _ops, outs in planned.values() for o in outs]
         return RunResult("", kind, "planned", expected, unreachable, dry_run=True)
-    subject = subject_hash(secret, identities)
+    # a correction resumes only a run asking for the same correction
+    keyed = {**identities, "=": [f"{k}={v}" for k, v in sorted(changes.items())]} if changes else identities
+    subject = subject_hash(secret, keyed)
     # One session for the whole run; each commit below is a step boundary.
     with sessions() as session:
         run = find_run(session, run_id=run_id, kind=kind, subject=subject)
