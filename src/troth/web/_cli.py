@@ -79,7 +79,10 @@ def _serve(config: Path, host: str, port: int, log_level: str, *, owner_link: bo
     typer.echo(f"troth serving {config} at {settings.base_url}  (policy: {settings.base_url}/privacy)")
     if owner_link:
         typer.echo(f"one-time admin login link (15 minutes): {_owner_link(runtime.sessions, settings)}")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=True, server_header=False)
+    # troth speaks plain HTTP only: no WebSocket stack to import (a large share of start-up time).
+    uvicorn.run(
+        app, host=host, port=port, log_level=log_level, proxy_headers=True, server_header=False, ws="none"
+    )
 
 
 def _owner_link(sessions: sessionmaker[Session], settings: Settings) -> str:
