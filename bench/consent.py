@@ -84,6 +84,15 @@ class Server:
                     raise SystemExit("troth serve exited during start") from None
                 time.sleep(0.05)
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used (Linux /proc), 0 elsewhere."""
+        assert self.process is not None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
@@ -226,7 +235,9 @@ def main() -> None:
         for replica in servers[1:]:
             replica.start()
         steady = Load(ports, args.clients, "s")
+        cpu_before = sum(replica.cpu_seconds() for replica in servers)
         elapsed = steady.run(args.seconds)
+        server_cpu = sum(replica.cpu_seconds() for replica in servers) - cpu_before
         http_rate = len(steady.acked) / elapsed
         latencies = sorted(steady.latencies)
         if not latencies:
@@ -270,6 +281,7 @@ def main() -> None:
     print(
         f"http ingest: {len(steady.acked)} events, {http_rate:.0f} events/s, p50={p50 * 1000:.1f} ms p99={p99 * 1000:.1f} ms"
     )
+    print(f"server CPU per event: {server_cpu / max(len(steady.acked), 1) * 1000:.2f} ms")
     print(f"raw single-row INSERT+COMMIT: {raw_rate:.0f} rows/s")
     print(
         f"crash run: {len(crash.acked)} acknowledged, {crash.failures} refused during restart "
