@@ -8,6 +8,7 @@ the public API answers CORS requests from the site's own origin.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -57,8 +58,10 @@ class _Site:
 
 
 _current: list[_Site] = []
-_texts_stored: set[tuple[int, str]] = set()
+#: per store, the banner texts already kept for receipts (by the hash of the first language's texts)
+_texts_stored: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+_texts_lock = threading.Lock()
 
 
 def site(runtime: Runtime) -> _Site:
@@ -174,15 +177,16 @@ def _visit(request: Request, current: _Site, runtime: Runtime) -> Visit:
 
 
 def _store_texts(runtime: Runtime, current: _Site, texts_hash: str) -> None:
-    key = (id(runtime.sessions), current.config.hashes[current.config.languages[0]])
-    with _lock:
-        if key not in _texts_stored:
+    key = current.config.hashes[current.config.languages[0]]
+    with _texts_lock:
+        stored = _texts_stored.setdefault(runtime.sessions, set())
+        if key not in stored:
             try:
                 with runtime.sessions.begin() as session:
                     ensure_texts(session, current.config)
             except IntegrityError:
                 pass  # another troth process stored the same texts at the same moment
-            _texts_stored.add(key)
+            stored.add(key)
     with runtime.sessions() as session:
         check_texts(session, current.config, texts_hash)
 
@@ -200,8 +204,10 @@ async def record_consent(
     event = prepare_event(
         current.config, submission, _visit(request, current, runtime), secret=runtime.secret
     )
-    key = (id(runtime.sessions), current.config.hashes[current.config.languages[0]])
-    if key not in _texts_stored or event.texts_hash not in current.config.hashes.values():
+    stored = _texts_stored.get(runtime.sessions, set())
+    if current.config.hashes[current.config.languages[0]] not in stored or (
+        event.texts_hash not in current.config.hashes.values()
+    ):
         await run_in_threadpool(_store_texts, runtime, current, event.texts_hash)
     recorded = await writer_for(runtime.sessions.kw["bind"], secret=runtime.secret).record(event)
     return ConsentRecorded(
