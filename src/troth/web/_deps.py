@@ -117,11 +117,8 @@ async def csrf_protect(request: Request) -> None:
         await check_csrf(request, get_settings(request))
 
 
-async def current_principal(request: Request, session: SessionDep) -> Principal | None:
-    cached: Principal | None = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
-    principal: Principal | None = None
+def _lookup_principal(request: Request, session: SessionDep) -> Principal | None:
+    """Who the credentials name (a database lookup, so it runs in the thread pool)."""
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, value = authorization.partition(" ")
@@ -130,10 +127,18 @@ async def current_principal(request: Request, session: SessionDep) -> Principal 
         principal = principal_for_token(session, value.strip())
         if principal is None:
             raise NotAuthenticatedError("the API token is unknown or revoked")
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        principal = principal_for_session(session, cookie)
-        if principal is not None and request.method not in _SAFE_METHODS:
-            await check_csrf(request, get_settings(request))
+        return principal
+    if cookie := request.cookies.get(SESSION_COOKIE):
+        return principal_for_session(session, cookie)
+    return None
+
+
+async def current_principal(
+    request: Request, principal: Annotated[Principal | None, Depends(_lookup_principal)]
+) -> Principal | None:
+    # A console session rides on a cookie the browser sends by itself: changes need the CSRF token.
+    if principal is not None and principal.kind == "user" and request.method not in _SAFE_METHODS:
+        await check_csrf(request, get_settings(request))
     request.state.principal = principal
     return principal
 
