@@ -37,8 +37,16 @@ def _start(store_url: str, broker_url: str, queue: str, name: str) -> subprocess
     return subprocess.Popen(
         [sys.executable, str(WORKER), store_url, broker_url, queue, f"{name}@test"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the worker and its pool children die together
     )
+
+
+def _in_group(pid: int, group: int) -> bool:
+    try:
+        return os.getpgid(pid) == group
+    except ProcessLookupError:
+        return False
 
 
 def _wait(predicate: object, timeout: float, what: str) -> None:
@@ -55,22 +63,23 @@ def test_a_killed_worker_delays_a_step_and_never_loses_or_doubles_it(
 ) -> None:
     sessions = sessionmaker(make_engine(pg_store_url), expire_on_commit=False)
     workers = [_start(pg_store_url, redis_url, queue, name) for name in ("a", "b")]
+    dispatcher = CeleryDispatcher(redis_url, queue=queue)
     try:
+        # both workers must be listening, or the first one up may run every step before the other starts
+        _wait(lambda: len(dispatcher.app.control.ping(timeout=0.5) or []) >= 2, 60, "both workers to start")
         with sessions.begin() as session:
             for n in range(STEPS):
-                enqueue(session, "slow", f"s{n}", dispatcher=CeleryDispatcher(redis_url, queue=queue))
+                enqueue(session, "slow", f"s{n}", dispatcher=dispatcher)
         victim = workers[0]
 
         def victim_is_mid_step() -> bool:
             with sessions() as session:
-                started = set(
-                    session.scalars(text("SELECT subject FROM started WHERE pid = :p"), {"p": victim.pid})
-                )
+                started = session.execute(text("SELECT subject, pid FROM started")).all()
                 done = set(session.scalars(text("SELECT subject FROM outcome")))
-            return bool(started - done)
+            return any(subject not in done and _in_group(pid, victim.pid) for subject, pid in started)
 
         _wait(victim_is_mid_step, 30, "worker a to start a step")
-        os.kill(victim.pid, signal.SIGKILL)
+        os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(5)
 
         def all_done(session_factory: sessionmaker[Session] = sessions) -> bool:
@@ -87,6 +96,6 @@ def test_a_killed_worker_delays_a_step_and_never_loses_or_doubles_it(
     finally:
         for worker in workers:
             if worker.poll() is None:
-                worker.terminate()
-                worker.wait(10)
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(20)
         sessions.kw["bind"].dispose()

@@ -58,13 +58,24 @@ def run_celery_worker(
     registry: StepRegistry,
     dispatcher: CeleryDispatcher,
     *,
-    concurrency: int = 4,
+    concurrency: int = 2,
     name: str = "troth@%h",
     sweep_every: float = 5.0,
     lease: dt.timedelta = DEFAULT_LEASE,
 ) -> None:
-    """Run a Celery worker in this process until it is stopped (blocks)."""
+    """Run a Celery worker until it is stopped (blocks).
+
+    Steps are mostly Python work between short queries, so each runs in its own process (Celery's
+    prefork pool, `concurrency` children): threads would queue on the interpreter lock. Children
+    drop the database connections they inherited and open their own; this process keeps sweeping.
+    """
+    from celery.signals import worker_process_init
+
     app = dispatcher.app
+
+    @worker_process_init.connect(weak=False)  # type: ignore[untyped-decorator]
+    def _fresh_connections(**_: object) -> None:
+        sessions.kw["bind"].dispose(close=False)
 
     @app.task(name=TASK)  # type: ignore[untyped-decorator]
     def _run(step_id: int) -> None:
@@ -84,7 +95,7 @@ def run_celery_worker(
         app.worker_main(
             [
                 "worker",
-                "--pool=threads",
+                "--pool=prefork",
                 f"--concurrency={concurrency}",
                 f"--hostname={name}",
                 f"--queues={dispatcher.queue}",

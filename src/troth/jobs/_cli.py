@@ -34,7 +34,9 @@ def worker(
     config: Annotated[
         Path, typer.Option("--config", "-c", help="the declaration (a file, or a folder with troth.yaml)")
     ] = Path("troth.yaml"),
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="steps run at once in this process")] = 4,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="steps run at once (Celery: one process each)")
+    ] = 2,
     name: Annotated[str, typer.Option(help="worker name (Celery node name)")] = "",
 ) -> None:
     """Run background steps until stopped (Ctrl-C or SIGTERM)."""

@@ -170,11 +170,20 @@ def _dispatch_after_commit(session: Session, dispatcher: Dispatcher, step_id: in
     pending.append(step_id)
 
 
-def _claim(sessions: sessionmaker[Session], step_id: int, lease: dt.timedelta) -> tuple[str, JobStep] | None:
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    kind: str
+    subject: str
+    attempts: int
+
+
+def _claim(sessions: sessionmaker[Session], step_id: int, lease: dt.timedelta) -> tuple[str, _Claimed] | None:
     owner = uuid.uuid4().hex
     now = utcnow()
     with sessions.begin() as session:
-        claimed = session.execute(
+        # one statement claims and reads (UPDATE … RETURNING: PostgreSQL, SQLite ≥ 3.35)
+        row = session.execute(
             update(JobStep)
             .where(
                 JobStep.id == step_id,
@@ -189,14 +198,11 @@ def _claim(sessions: sessionmaker[Session], step_id: int, lease: dt.timedelta) -
                 lease_expires_at=now + lease,
                 attempts=JobStep.attempts + 1,
             )
-        )
-        if getattr(claimed, "rowcount", 0) != 1:
-            return None
-        step = session.get(JobStep, step_id)
-        if step is None:  # deleted between the update and the read: nothing to run
-            return None
-        session.expunge(step)
-    return owner, step
+            .returning(JobStep.id, JobStep.kind, JobStep.subject, JobStep.attempts)
+        ).first()
+    if row is None:
+        return None
+    return owner, _Claimed(row.id, row.kind, row.subject, row.attempts)
 
 
 class _Heartbeat:
@@ -261,7 +267,7 @@ def run_step(
 
 
 def _record_failure(
-    sessions: sessionmaker[Session], registry: StepRegistry, step: JobStep, owner: str, exc: Exception
+    sessions: sessionmaker[Session], registry: StepRegistry, step: _Claimed, owner: str, exc: Exception
 ) -> None:
     message = str(exc) if isinstance(exc, TrothError) else f"{type(exc).__name__}: {exc}"
     final = step.attempts >= MAX_ATTEMPTS

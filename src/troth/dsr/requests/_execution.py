@@ -120,36 +120,31 @@ def _open_tasks(session: Session, ctx: RequestContext, request: DsrRequest, resu
             enqueue(session, PROPAGATE, f"{request.id}:{task.id}", dispatcher=ctx.dispatcher)
 
 
-def complete_if_done(session: Session, ctx: RequestContext, request: DsrRequest) -> bool:
+def _tasks_may_exist(kind: str) -> bool:
+    return kind not in ENGINE_KINDS or kind in PROPAGATED_KINDS
+
+
+def complete_if_done(
+    session: Session, ctx: RequestContext, request: DsrRequest, *, result: RequestResult | None = None
+) -> bool:
     """Complete a running request once none of its tasks is open; True if it completed now."""
     if request.state != State.RUNNING:
         return False
-    open_task = session.scalar(
-        select(RecipientTask.id)
-        .where(RecipientTask.request_id == request.id, RecipientTask.state.in_(OPEN_TASK_STATES))
-        .limit(1)
-    )
-    if open_task is not None:
-        return False
+    tasks: list[RecipientTask] = []
+    if _tasks_may_exist(request.kind):
+        tasks = list(session.scalars(select(RecipientTask).where(RecipientTask.request_id == request.id)))
+        if any(task.state in OPEN_TASK_STATES for task in tasks):
+            return False
     check_transition(request.id, request.state, State.COMPLETED)
     request.state, request.closed_at = State.COMPLETED, utcnow()
-    result = session.get(RequestResult, request.id)
+    result = result or session.get(RequestResult, request.id)
     report: dict[str, Any] = (result.report if result else None) or {}
-    tasks = session.scalars(select(RecipientTask).where(RecipientTask.request_id == request.id)).all()
     request.outcome = {
         "result": "completed",
         "counts": report.get("counts", {}),
         "tasks": {t.recipient_id: t.state for t in tasks},
     }
     email: str | None = ctx.unseal(request.identity_sealed).get("email")
-    audit.record(
-        session,
-        secret=ctx.secret,
-        actor="worker",
-        action="request.complete",
-        subject=email,
-        detail={"id": request.id, "kind": request.kind},
-    )
     if email:
         archive = result is not None and result.sha256 is not None
         _notify.send_completed(
@@ -164,17 +159,24 @@ def complete_if_done(session: Session, ctx: RequestContext, request: DsrRequest)
             download_url=ctx.status_url(request.id) if archive else None,
             expires_at=result.expires_at if result is not None and archive else None,
         )
+    # last: the audit log's head row is a lock every writer queues on, so hold it briefly
+    audit.record(
+        session,
+        secret=ctx.secret,
+        actor="worker",
+        action="request.complete",
+        subject=email,
+        detail={"id": request.id, "kind": request.kind},
+    )
     return True
 
 
 def _execute(context: StepContext, provide: ContextProvider, executor: Executor) -> None:
     ctx = provide()
-    with context.sessions.begin() as session:
+    with context.sessions() as session:  # read only: the state changes commit with the step
         request = session.get(DsrRequest, context.subject)
         if request is None or request.state not in (State.APPROVED, State.RUNNING):
             return  # denied or finished meanwhile: nothing to do
-        if request.state == State.APPROVED:
-            request.state = State.RUNNING
         kind = request.kind
         identity = ctx.unseal(request.identity_sealed)
         details = ctx.unseal(request.details_sealed)
@@ -191,20 +193,24 @@ def _execute(context: StepContext, provide: ContextProvider, executor: Executor)
             result = ExecutionResult(lines=[f"Your request was passed to our team to act on ({kind})."])
         with context.finish() as session:
             request = session.get(DsrRequest, context.subject)
-            if request is None or request.state != State.RUNNING:
+            if request is None or request.state not in (State.APPROVED, State.RUNNING):
                 return
+            request.state = State.RUNNING
             if kind in _ARCHIVE_KINDS and result.archive is not None:
-                store_archive(session, ctx.secret, request.id, result.archive, report=result.report())
+                stored = store_archive(
+                    session, ctx.secret, request.id, result.archive, report=result.report()
+                )
             else:
-                store_report(session, request.id, result.report())
-            _open_tasks(session, ctx, request, result)
-            session.flush()
-            complete_if_done(session, ctx, request)
+                stored = store_report(session, request.id, result.report())
+            if _tasks_may_exist(kind):
+                _open_tasks(session, ctx, request, result)
+                session.flush()
+            complete_if_done(session, ctx, request, result=stored)
 
 
 def _execute_failed(session: Session, subject: str, error: str) -> None:
     request = session.get(DsrRequest, subject)
-    if request is not None and request.state == State.RUNNING:
+    if request is not None and request.state in (State.APPROVED, State.RUNNING):
         request.state, request.error = State.FAILED, error
 
 

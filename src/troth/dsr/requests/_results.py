@@ -50,8 +50,11 @@ def store_archive(
     report: dict[str, Any],
     days: int = DOWNLOAD_DAYS,
 ) -> RequestResult:
-    """Seal `archive` into the store, chunk by chunk (memory stays bounded), valid for `days`."""
-    session.execute(delete(RequestResult).where(RequestResult.request_id == request_id))
+    """Seal `archive` into the store, chunk by chunk (memory stays bounded), valid for `days`.
+
+    Called once per request: the step that stores it commits atomically with the request's
+    completion, so a retried step never finds an earlier archive.
+    """
     result = RequestResult(
         request_id=request_id,
         filename=f"{request_id}-data.zip",
@@ -75,7 +78,6 @@ def store_archive(
 
 
 def store_report(session: Session, request_id: str, report: dict[str, Any]) -> RequestResult:
-    session.execute(delete(RequestResult).where(RequestResult.request_id == request_id))
     result = RequestResult(request_id=request_id, report=report)
     session.add(result)
     return result

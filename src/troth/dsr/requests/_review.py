@@ -47,6 +47,7 @@ def approve(session: Session, ctx: RequestContext, request: DsrRequest, *, actor
     """Approve a verified request; the worker carries it out."""
     check_transition(request.id, request.state, State.APPROVED)
     request.state, request.approved_at, request.approved_by = State.APPROVED, utcnow(), actor
+    enqueue(session, EXECUTE, request.id, dispatcher=ctx.dispatcher)
     audit.record(
         session,
         secret=ctx.secret,
@@ -55,7 +56,6 @@ def approve(session: Session, ctx: RequestContext, request: DsrRequest, *, actor
         subject=_email(ctx, request),
         detail={"id": request.id, "kind": request.kind},
     )
-    enqueue(session, EXECUTE, request.id, dispatcher=ctx.dispatcher)
 
 
 def deny(session: Session, ctx: RequestContext, request: DsrRequest, *, actor: str, reason: str) -> None:
