@@ -14,13 +14,12 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from troth import audit
-from troth._errors import TrothError, VerificationError
+from troth._errors import TrothError
 from troth.declaration import JURISDICTIONS, RIGHTS
 from troth.dsr.requests import (
     DESCRIPTIONS,
@@ -43,7 +42,6 @@ from troth.dsr.requests._desk import RequestDesk
 from troth.dsr.requests._i18n import choose_language, translator
 from troth.dsr.requests._verification import Outcome
 from troth.web._deps import public
-from troth.web._errors import api_error_responses
 from troth.web._templates import render
 
 __all__ = ["DeskDep", "admin_router", "get_desk", "router"]
@@ -439,109 +437,8 @@ def download_link(request: Request, desk: DeskDep, request_id: str, link_token: 
     return _stream(desk, found, result)
 
 
-# ---------------------------------------------------------------- the API
+# the API (`/api/v1/requests`) and the console queue live in their own modules, on these routers
+from troth.dsr._center_admin import admin_router  # noqa: E402
+from troth.dsr._center_api import api_router  # noqa: E402
 
-
-class RequestIn(BaseModel):
-    kind: str = Field(description="the right exercised, e.g. access, erasure, rectification")
-    jurisdiction: str = Field(description="the regime the person asks under, e.g. gdpr, uk_gdpr, ccpa")
-    email: str = Field("", max_length=320, description="the person's address (not needed with an assertion)")
-    language: str = "en"
-    details: dict[str, Any] = Field(
-        default_factory=dict, description='e.g. {"corrections": {"identity.name": "Ana B"}}'
-    )
-    assertion: str = Field(
-        "", max_length=8000, description="the site's signed identity assertion (HS256 JWT)"
-    )
-
-
-class RequestOut(BaseModel):
-    id: str
-    kind: str
-    state: str
-    jurisdiction: str
-    received_at: str
-    due_on: str
-    status_url: str
-    description: str
-
-
-class VerifyIn(BaseModel):
-    status_token: str = Field(max_length=100)
-    code: str = Field(max_length=20)
-
-
-def _out(ctx: RequestContext, found: DsrRequest) -> RequestOut:
-    return RequestOut(
-        id=found.id,
-        kind=found.kind,
-        state=found.state,
-        jurisdiction=found.jurisdiction,
-        received_at=found.received_at.isoformat(),
-        due_on=found.due_on.isoformat(),
-        status_url=ctx.status_url(found.id),
-        description=DESCRIPTIONS.get(found.state, ""),
-    )
-
-
-@router.post(
-    "/api/v1/requests",
-    status_code=202,
-    response_model=RequestOut,
-    responses=api_error_responses(409, 422, 429, 400),
-)
-def api_submit(request: Request, desk: DeskDep, body: RequestIn) -> RequestOut:
-    """Submit a request; the person confirms it with the emailed code (or the site's assertion)."""
-    ctx = desk.context()
-    with _transaction(desk) as session:
-        submission = submit(
-            session,
-            ctx,
-            kind=body.kind,
-            email=body.email,
-            jurisdiction=body.jurisdiction,
-            language=body.language,
-            details=body.details,
-            client=_client(request),
-            source="api",
-            assertion=body.assertion,
-        )
-        return _out(ctx, submission.request)
-
-
-@router.post(
-    "/api/v1/requests/{request_id}/verify", response_model=RequestOut, responses=api_error_responses(400, 404)
-)
-def api_verify(desk: DeskDep, request_id: str, body: VerifyIn) -> RequestOut:
-    """Confirm a request with the emailed code; wrong codes count towards the lock."""
-    ctx = desk.context()
-    with _transaction(desk) as session:
-        found = status_request(session, request_id, body.status_token)
-        outcome = (
-            check_code(session, ctx, found, purpose="subject", code=body.code)
-            if found.state == State.VERIFYING
-            else Outcome("expired", request=found)
-        )
-        out = _out(ctx, found)
-    if not outcome.ok:
-        raise VerificationError(_outcome_message(outcome))
-    return out
-
-
-def _outcome_message(outcome: Outcome) -> str:
-    if outcome.status == "wrong":
-        return f"wrong code; {outcome.attempts_left} attempt(s) left"
-    if outcome.status == "locked":
-        return "too many wrong codes: the request is locked; make a new request"
-    return "the code has expired or the request is no longer waiting for one"
-
-
-@router.get("/api/v1/requests/{request_id}", response_model=RequestOut, responses=api_error_responses(404))
-def api_status(desk: DeskDep, request_id: str, token: Annotated[str, Query(max_length=100)]) -> RequestOut:
-    """Where a request is (the token is the `s` of its status link)."""
-    ctx = desk.context()
-    with _transaction(desk) as session:
-        return _out(ctx, status_request(session, request_id, token))
-
-
-from troth.dsr._center_admin import admin_router  # noqa: E402  (the console half, kept in its own module)
+router.include_router(api_router)
