@@ -154,3 +154,17 @@ def test_the_queue_needs_the_agent_role(center: Any) -> None:
     assert denied.status_code == 403
     key = center.get("/admin/requests/integration", headers={"authorization": f"Bearer {center.agent}"})
     assert key.status_code == 403  # the assertion key is for admins
+
+
+def test_pages_speak_the_declarations_languages(center: Any) -> None:
+    runtime = center.app.state.runtime
+    path = runtime.settings.declaration_path
+    path.write_text(path.read_text().replace("  languages: [en]\n", "  languages: [en, de]\n"))
+    runtime.reload()
+    german = center.get("/privacy-center?region=gdpr", headers={"accept-language": "de-DE,de;q=0.9,en;q=0.5"})
+    assert '<html lang="de">' in german.text and "Datenschutz-Center" in german.text
+    assert "Ihre E-Mail-Adresse" in german.text
+    english = center.get("/privacy-center?region=gdpr&lang=en", headers={"accept-language": "de"})
+    assert '<html lang="en">' in english.text and "Your email address" in english.text
+    french = center.get("/privacy-center?region=gdpr", headers={"accept-language": "fr"})
+    assert '<html lang="en">' in french.text  # French is not among the declaration's languages
