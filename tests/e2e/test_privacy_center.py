@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import re
 import socket
+import subprocess
 import threading
 import time
 import zipfile
@@ -36,6 +38,11 @@ from troth.web._runtime import Runtime
 pytestmark = [pytest.mark.browser, pytest.mark.smtp]
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
+AXE_DIR = Path(os.environ.get("TROTH_TEST_AXE_DIR", Path.home() / ".cache" / "troth-tests" / "axe"))
+SERIOUS = (
+    "async () => (await axe.run(document)).violations"
+    ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.help)"
+)
 PASSWORD = "agent password for the e2e test"
 
 
@@ -283,3 +290,38 @@ def test_five_wrong_codes_lock_the_request(visitor: Any, live: Live) -> None:
     _verify(visitor, wrong)
     assert "this request is locked" in visitor.content()
     assert visitor.get_by_label("Code").count() == 0
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core from npm, installed once into a cache folder (shared with the consent banner tests)."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR), "axe-core@4"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0 or not script.exists():
+            reason = f"cannot install axe-core with npm: {result.stderr.strip()[-300:]}"
+            if os.environ.get("CI") == "true":
+                pytest.fail(reason)
+            pytest.skip(reason)
+    return script.read_text()
+
+
+def test_the_pages_have_no_serious_accessibility_violations(
+    visitor: Any, live: Live, axe_source: str
+) -> None:
+    pages = [f"{live.url}/privacy-center", f"{live.url}/privacy-center?region=gdpr"]
+    for url in pages:
+        visitor.goto(url)
+        visitor.add_script_tag(content=axe_source)
+        assert visitor.evaluate(SERIOUS) == [], url
+    _submit(visitor, live, "Access the personal data held about you", "eve@example.com")
+    _verify(visitor, "000000")  # a wrong code: the page with its error message
+    visitor.add_script_tag(content=axe_source)
+    assert visitor.evaluate(SERIOUS) == [], visitor.url
