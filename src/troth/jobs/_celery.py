@@ -84,11 +84,13 @@ def run_celery_worker(
     stop = threading.Event()
 
     def _sweeper() -> None:
-        while not stop.wait(sweep_every):
+        while True:
             try:
                 sweep(sessions, dispatcher, registry=registry)
             except Exception:
                 log.exception("the step sweep failed; retrying in %ss", sweep_every)
+            if stop.wait(sweep_every):
+                return
 
     threading.Thread(target=_sweeper, daemon=True, name="troth-sweep").start()
     try:

@@ -93,8 +93,11 @@ class InlineWorker:
                     self._idle.notify_all()
 
     def _sweep(self) -> None:
-        while not self._stop.wait(self._sweep_every):
+        # at once on start (steps left over from a restart resume now), then every `sweep_every`
+        while True:
             try:
                 sweep(self.sessions, self, registry=self.registry)
             except Exception:
                 log.exception("the step sweep failed; retrying in %ss", self._sweep_every)
+            if self._stop.wait(self._sweep_every):
+                return
