@@ -192,7 +192,7 @@ async def center_submit(
     agent = None
     if is_agent:
         document = await permission.read(MAX_UPLOAD + 1) if permission is not None else b""
-        agent = Agent(agent_name, agent_email, document, permission.filename or "" if permission else "")
+        agent = Agent(agent_name, agent_email, document, (permission.filename or "") if permission else "")
     try:
         with _transaction(desk) as session:
             submission = submit(

@@ -168,3 +168,25 @@ def test_pages_speak_the_declarations_languages(center: Any) -> None:
     assert '<html lang="en">' in english.text and "Your email address" in english.text
     french = center.get("/privacy-center?region=gdpr", headers={"accept-language": "fr"})
     assert '<html lang="en">' in french.text  # French is not among the declaration's languages
+
+
+def test_an_authorized_agent_submits_with_the_signed_permission(center: Any) -> None:
+    form = {"region": "ccpa", "kind": "erasure", "email": "dee@example.com", "is_agent": "1"}
+    form |= {"agent_name": "Rights Co", "agent_email": "agent@rights.example"}
+    refused = center.post("/privacy-center/requests", data=form)
+    assert refused.status_code == 409 and "signed permission document" in refused.text
+    assert 'value="Rights Co"' in refused.text  # what was typed is kept
+    accepted = center.post(
+        "/privacy-center/requests",
+        data=form,
+        files={"permission": ("permission.pdf", b"%PDF-1.4 signed by Dee", "application/pdf")},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    assert [m.kind for m in _mails(center, "agent@rights.example")] == ["dsr_agent"]
+    assert [m.kind for m in _mails(center, "dee@example.com")] == ["dsr_code"]
+    request_id = accepted.headers["location"].split("/")[3]
+    document = center.get(
+        f"/admin/requests/{request_id}/agent-document", headers={"authorization": f"Bearer {center.agent}"}
+    )
+    assert document.content == b"%PDF-1.4 signed by Dee"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ REQUEST_KINDS = tuple(kind for kind in RIGHTS if kind != "non_discrimination")
 MAX_PER_ADDRESS_PER_HOUR = 3
 MAX_PER_CLIENT_PER_HOUR = 10
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+MAX_DETAILS_CHARS = 10_000
 _EMAIL = TypeAdapter(EmailStr)
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -131,6 +133,8 @@ def submit(
     member (`vouched_by`) checked it themselves for a request that came by email, post or phone.
     """
     details = dict(details or {})
+    if len(json.dumps(details, default=str)) > MAX_DETAILS_CHARS:
+        raise ConflictError(f"the request's details are longer than {MAX_DETAILS_CHARS} characters")
     _check_kind(ctx, kind, jurisdiction, details)
     identity: dict[str, str] = {}
     if assertion:
