@@ -148,3 +148,9 @@ def test_text_keeps_hostile_strings_as_written(variant: Any) -> None:
 @pytest.mark.parametrize("fmt", ["html", "md", "txt"])
 def test_rendering_is_deterministic(rich: Declaration, fmt: str) -> None:
     assert render_policy(rich, fmt=fmt) == render_policy(rich, fmt=fmt)
+
+
+def test_each_purpose_fact_is_led_by_a_bold_label(rich: Declaration) -> None:
+    html = render_policy(rich)
+    assert html.count("<strong>Legal basis:</strong>") == len(rich.purposes)
+    assert html.count("<strong>Data we use:</strong>") == len(rich.purposes)
