@@ -1,14 +1,17 @@
 """Erase, rectify, restrict: checkpointed steps in troth's store, resumable and idempotent.
 
-    collect            find every row once, before anything changes; keep the keys (encrypted)
+    collect            find every row once, before anything changes; its keys, link values and
+                       precomputed hashes become the run's encrypted checkpoint (`dsr_runs`)
+    flag               (restrict) the flag the restriction check reports, with the checkpoint
     <kind>:<dataset>   one transaction per data store; done = a `dsr_steps` row
-    flag               (restrict) the flag in troth's store the consent API reports
-    finish             the report, the audit event
+    finish             the report and the audit event; the checkpoint is dropped
 
-A crash anywhere resumes at the first step without a `dsr_steps` row. A step
-that committed in the site's database but not in troth's store runs again,
-which changes nothing: deletes find no rows, updates write the same values,
-hashes were computed once at collection time.
+Each step commits in troth's store before the next begins (a checkpoint that
+exists means `collect` is done; a completed run implies its last data store's
+step). A crash anywhere resumes at the first step not recorded. A step that
+committed in the site's database but not in troth's store runs again, which
+changes nothing: deletes find no rows, updates write the same values, hashes
+were computed once at collection time.
 """
 
 from __future__ import annotations
