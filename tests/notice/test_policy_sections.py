@@ -360,3 +360,9 @@ def test_self_service_fields_read_as_words(variant: Any) -> None:
 
     text = " ".join(render_policy(variant(edit), fmt="txt").split())
     assert "see and change your display name and email yourself" in text
+
+
+def test_breach_statement_is_printed_in_the_breach_section(rich: Declaration) -> None:
+    text = render_policy(rich, fmt="txt")
+    breach = text.split("IF SOMETHING GOES WRONG: DATA BREACHES")[-1].split("MARKETING EMAILS")[0]
+    assert "We also reset every password the incident may have exposed." in " ".join(breach.split())

@@ -285,6 +285,9 @@ class Security(Strict):
         ["email"], min_length=1, description="how affected people are told of a breach"
     )
     statement: str = ""
+    breach_statement: str = Field(
+        "", description="the site's own words on data breaches, printed in that section"
+    )
 
 
 #: The standard sections of a rendered policy, in order: (anchor id, heading). The ids are public:
