@@ -22,14 +22,16 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from troth._errors import ConfigurationError
 from troth.consent._events import CONSENT_ID
+
+if TYPE_CHECKING:  # httpx is imported when a client is made: troth serve itself never needs it
+    import httpx
 
 __all__ = [
     "COOKIE_NAME",
@@ -87,6 +89,8 @@ class VisitorConsent:
         self._answers: dict[str, bool] = {}
 
     def allows(self, purpose: str) -> bool:
+        import httpx
+
         if purpose not in self._answers:
             try:
                 response = self.client.get(
@@ -109,6 +113,8 @@ class AsyncVisitorConsent:
         self._answers: dict[str, bool] = {}
 
     async def allows(self, purpose: str) -> bool:
+        import httpx
+
         if purpose not in self._answers:
             try:
                 response = await self.client.get(
@@ -135,7 +141,11 @@ class ConsentMiddleware:
         if client is None and not troth_url:
             raise ConfigurationError("ConsentMiddleware needs troth_url, the base URL of the troth server")
         self.app = app
-        self.client = client or httpx.AsyncClient(base_url=troth_url, timeout=timeout)
+        if client is None:
+            import httpx
+
+            client = httpx.AsyncClient(base_url=troth_url, timeout=timeout)
+        self.client = client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -157,6 +167,7 @@ class DjangoConsentMiddleware:
     def __init__(self, get_response: Callable[[Any], Any], *, client: httpx.Client | None = None) -> None:
         self.get_response = get_response
         if client is None:
+            import httpx
             from django.conf import settings  # type: ignore[import-untyped]
 
             troth_url = getattr(settings, "TROTH_URL", "")

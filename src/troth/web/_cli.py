@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import sys
 from pathlib import Path
@@ -76,6 +77,10 @@ def _serve(config: Path, host: str, port: int, log_level: str, *, owner_link: bo
     except TrothError as exc:
         raise _fail(exc) from None
     app = create_app(runtime, background=True)
+    # Everything built so far lives as long as the process: keep it out of the
+    # collector's full passes, which otherwise stall busy consent ingest.
+    gc.collect()
+    gc.freeze()
     typer.echo(f"troth serving {config} at {settings.base_url}  (policy: {settings.base_url}/privacy)")
     if owner_link:
         typer.echo(f"one-time admin login link (15 minutes): {_owner_link(runtime.sessions, settings)}")

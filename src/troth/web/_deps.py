@@ -84,8 +84,12 @@ DeclarationDep = Annotated[LoadedDeclaration, Depends(get_declaration)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def public() -> None:
-    """Marks a route as deliberately open to anyone (`dependencies=[Depends(public)]`)."""
+async def public() -> None:
+    """Marks a route as deliberately open to anyone (`dependencies=[Depends(public)]`).
+
+    Async on purpose: a sync dependency would send every public request (banner,
+    consent API) through the thread pool for nothing.
+    """
 
 
 def csrf_token(request: Request, settings: Settings) -> str:
