@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
 from troth.declaration._declaration import Declaration
@@ -20,10 +21,13 @@ _STANDARD_IDS = tuple(id for id, _ in POLICY_OUTLINE)
     form (GDPR and UK GDPR Art. 12(1)); the EDPB's Guidelines on transparency (WP260 rev.01,
     para. 8 and 17) ask that a reader find each piece of information where they look for
     it. An extra section (`policy.sections`) is placed after the section its `after` names:
-    a standard section id (`who-we-are`, `cookies`, `your-rights`, ... see `troth render`'s
-    documentation) or an earlier extra section's id. Any other value, such as a typo, puts
-    the section at the end of the policy, away from the text it belongs with.
-    """,
+    a standard section id or an earlier extra section's id. Any other value, such as a typo,
+    puts the section at the end of the policy, away from the text it belongs with.
+
+    The standard section ids, in policy order:
+    """
+    # the text above ends in the closing line's indent, so the first line of the list needs none
+    + textwrap.fill(", ".join(_STANDARD_IDS), width=84, subsequent_indent="    ", break_on_hyphens=False),
 )
 def unknown_after(d: Declaration) -> Iterator[Finding]:
     from troth.declaration._loader import suggest
