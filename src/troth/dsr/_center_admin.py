@@ -36,6 +36,7 @@ from troth.dsr.requests import (
     extend,
     get_request,
     rerun,
+    retry_task,
     submit,
 )
 from troth.dsr.requests._states import TRANSITIONS
@@ -243,8 +244,11 @@ def task_action(
     action: Annotated[str, Form()],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    if action == "retry":
+        retry_task(session, desk.context(), _load(session, request_id), task_id, actor=_actor(who))
+        return _back(request_id)
     if action not in ("done", "waive"):
-        raise ConflictError("a task is either done or waived")
+        raise ConflictError("a task is done, waived, or (a failed webhook) retried")
     close_task(
         session,
         desk.context(),

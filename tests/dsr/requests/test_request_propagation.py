@@ -101,3 +101,53 @@ def test_erasure_reaches_a_processor_by_signed_webhook(
         assert tasks["mailer"] == ("webhook", "done")
         assert tasks["hosting"] == ("manual", "open")
         assert get_request(session, submission.request.id).state == State.RUNNING
+
+
+def test_a_webhook_that_keeps_failing_can_be_retried_from_the_queue(
+    sessions: sessionmaker[Session],
+    ctx: RequestContext,
+    executor: Any,
+    hook_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from troth.declaration._sections import Webhook
+    from troth.dsr.requests import retry_task
+    from troth.jobs import JobStep, _runner
+
+    monkeypatch.setenv("MAILER_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setattr(_runner, "MAX_ATTEMPTS", 1)
+    Hook.status = 503
+    recipients = [
+        r.model_copy(update={"erasure_webhook": Webhook(url=hook_url, secret_env="MAILER_WEBHOOK_SECRET")})
+        if r.id == "mailer"
+        else r
+        for r in ctx.declaration.recipients
+    ]
+    live = RequestContext(ctx.settings, ctx.declaration.model_copy(update={"recipients": recipients}))
+    registry = StepRegistry()
+    register_steps(registry, lambda: live, executor)
+
+    def run_due() -> None:
+        with sessions() as session:
+            due = list(session.scalars(select(JobStep.id).where(JobStep.state == "pending")))
+        for step_id in due:
+            _runner.run_step(sessions, registry, step_id)
+
+    with sessions.begin() as session:
+        submission = submit(session, live, kind="erasure", email="bo@example.com", jurisdiction="gdpr")
+        check_code(session, live, submission.request, purpose="subject", code=submission.codes["subject"])
+        approve(session, live, submission.request, actor="agent:sam")
+    run_due()  # the erasure; it opens the tasks and enqueues the webhook
+    run_due()  # the webhook answers 503: out of attempts
+    with sessions() as session:
+        task = session.scalars(select(RecipientTask).where(RecipientTask.recipient_id == "mailer")).one()
+    assert (task.state, task.last_error) == (
+        "failed",
+        "webhook of Example Mail Inc. answered 503: ; dataset=mailer",
+    )
+    Hook.status = 200
+    with sessions.begin() as session:
+        retry_task(session, live, get_request(session, submission.request.id), task.id, actor="agent:sam")
+    run_due()
+    with sessions() as session:
+        assert session.get(RecipientTask, task.id).state == "done"  # type: ignore[union-attr]

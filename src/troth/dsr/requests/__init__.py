@@ -51,6 +51,7 @@ from troth.dsr.requests._review import (
     extend,
     get_request,
     rerun,
+    retry_task,
 )
 from troth.dsr.requests._states import CLOSED, DESCRIPTIONS, OPEN, State
 from troth.dsr.requests._verification import (
@@ -112,6 +113,8 @@ __all__ = [
     "read_archive",
     "register_steps",
     "rerun",
+    "retry_task",
+    "retry_task",
     "sign_assertion",
     "start_verification",
     "status_request",

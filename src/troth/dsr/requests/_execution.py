@@ -26,7 +26,7 @@ from troth.dsr.requests import _notify
 from troth.dsr.requests._context import ContextProvider, RequestContext
 from troth.dsr.requests._models import DsrRequest, RecipientTask, RequestResult
 from troth.dsr.requests._results import store_archive, store_report
-from troth.dsr.requests._review import EXECUTE, OPEN_TASK_STATES
+from troth.dsr.requests._review import EXECUTE, OPEN_TASK_STATES, PROPAGATE
 from troth.dsr.requests._states import State, check_transition
 from troth.jobs import StepContext, StepRegistry, enqueue
 from troth.store import utcnow
@@ -41,7 +41,6 @@ __all__ = [
     "register_execution",
 ]
 
-PROPAGATE = "dsr.propagate"
 #: kinds the engine carries out against the site's databases
 ENGINE_KINDS = frozenset({"access", "portability", "erasure", "rectification", "restriction"})
 #: kinds every recipient of the data involved must be told about

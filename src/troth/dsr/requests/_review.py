@@ -24,10 +24,13 @@ __all__ = [
     "extend",
     "get_request",
     "rerun",
+    "retry_task",
 ]
 
 #: the step that carries out an approved request
 EXECUTE = "dsr.execute"
+#: the step that tells one recipient by webhook
+PROPAGATE = "dsr.propagate"
 OPEN_TASK_STATES = frozenset({"open", "sent", "failed"})
 
 
@@ -164,3 +167,25 @@ def close_task(
     )
     complete_if_done(session, ctx, request)
     return task
+
+
+def retry_task(
+    session: Session, ctx: RequestContext, request: DsrRequest, task_id: int, *, actor: str
+) -> None:
+    """Send a recipient's webhook again after its retries ran out (e.g. once their endpoint is fixed)."""
+    task = session.get(RecipientTask, task_id)
+    if task is None or task.request_id != request.id:
+        raise NotFoundError(f"request {request.id} has no task {task_id}")
+    if task.channel != "webhook" or task.state != "failed":
+        raise ConflictError(
+            f"task {task_id} ({task.recipient_name}) is {task.state} by {task.channel}: nothing to retry"
+        )
+    task.state, task.last_error = "open", None
+    audit.record(
+        session,
+        secret=ctx.secret,
+        actor=actor,
+        action="request.task.retry",
+        detail={"id": request.id, "task": task_id},
+    )
+    enqueue(session, PROPAGATE, f"{request.id}:{task.id}", dispatcher=ctx.dispatcher)
