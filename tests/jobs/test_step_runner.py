@@ -185,3 +185,16 @@ def test_periodic_steps_run_once_per_period_whichever_sweep_comes_first(
     assert run_step(sessions, registry, first[0])
     assert sweep(sessions, recorder, registry=registry) == []
     assert [s.startswith("period-") for s in _completions(sessions)] == [True]
+
+
+def test_a_broker_outage_after_commit_leaves_the_step_for_the_sweep(sessions: sessionmaker[Session]) -> None:
+    class Down:
+        def dispatch(self, step_ids: Iterable[int]) -> None:
+            raise ConnectionError("broker unreachable")
+
+    with sessions.begin() as session:
+        step = enqueue(session, "demo", "a", dispatcher=Down())  # the caller's commit still succeeds
+    with sessions.begin() as session:  # 30 s later the sweep sends it again
+        session.execute(update(JobStep).values(dispatched_at=utcnow() - dt.timedelta(minutes=1)))
+    recorder = Recorder()
+    assert sweep(sessions, recorder) == [step.id]

@@ -159,8 +159,12 @@ def _dispatch_after_commit(session: Session, dispatcher: Dispatcher, step_id: in
 
         def _send(committed: Session) -> None:
             ids = committed.info.pop("troth.jobs.pending", [])
-            if ids:
+            if not ids:
+                return
+            try:
                 dispatcher.dispatch(ids)
+            except Exception:  # e.g. the broker is down: the committed steps wait for the next sweep
+                log.exception("could not dispatch steps %s now; the sweep will", ids)
 
         def _drop(rolled_back: Session, _transaction: object) -> None:
             rolled_back.info.pop("troth.jobs.pending", None)
