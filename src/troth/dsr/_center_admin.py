@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from troth._errors import ConflictError, TrothError
 from troth.declaration import JURISDICTIONS, RIGHTS
-from troth.dsr._center_routes import DeskDep
+from troth.dsr._center_deps import DeskDep
 from troth.dsr.requests import (
     CLOSED,
     DESCRIPTIONS,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from troth._errors import VerificationError
-from troth.dsr._center_routes import DeskDep, _client, _transaction
+from troth.dsr._center_deps import DeskDep, client_address, transaction
 from troth.dsr.requests import (
     DESCRIPTIONS,
     DsrRequest,
@@ -80,7 +80,7 @@ def _out(ctx: RequestContext, found: DsrRequest) -> RequestOut:
 def api_submit(request: Request, desk: DeskDep, body: RequestIn) -> RequestOut:
     """Submit a request; the person confirms it with the emailed code (or the site's assertion)."""
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         submission = submit(
             session,
             ctx,
@@ -89,7 +89,7 @@ def api_submit(request: Request, desk: DeskDep, body: RequestIn) -> RequestOut:
             jurisdiction=body.jurisdiction,
             language=body.language,
             details=body.details,
-            client=_client(request),
+            client=client_address(request),
             source="api",
             assertion=body.assertion,
         )
@@ -102,7 +102,7 @@ def api_submit(request: Request, desk: DeskDep, body: RequestIn) -> RequestOut:
 def api_verify(desk: DeskDep, request_id: str, body: VerifyIn) -> RequestOut:
     """Confirm a request with the emailed code; wrong codes count towards the lock."""
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         found = status_request(session, request_id, body.status_token)
         outcome = (
             check_code(session, ctx, found, purpose="subject", code=body.code)
@@ -129,5 +129,5 @@ def _outcome_message(outcome: Outcome) -> str:
 def api_status(desk: DeskDep, request_id: str, token: Annotated[str, Query(max_length=100)]) -> RequestOut:
     """Where a request is (the token is the `s` of its status link)."""
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         return _out(ctx, status_request(session, request_id, token))

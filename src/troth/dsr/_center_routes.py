@@ -8,19 +8,19 @@ with `TROTH_BROKER_URL`).
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from troth import audit
 from troth._errors import TrothError
 from troth.declaration import JURISDICTIONS, RIGHTS
+from troth.dsr._center_admin import admin_router
+from troth.dsr._center_api import api_router
+from troth.dsr._center_deps import DeskDep, client_address, lifespan, transaction
 from troth.dsr.requests import (
     DESCRIPTIONS,
     Agent,
@@ -44,46 +44,11 @@ from troth.dsr.requests._verification import Outcome
 from troth.web._deps import public
 from troth.web._templates import render
 
-__all__ = ["DeskDep", "admin_router", "get_desk", "router"]
+__all__ = ["admin_router", "router"]
 
-_CREATE_LOCK = threading.Lock()
 MAX_UPLOAD = 5 * 1024 * 1024
 
-
-def _desk_for(app: FastAPI) -> RequestDesk:
-    desk: RequestDesk | None = getattr(app.state, "request_desk", None)
-    if desk is None:
-        with _CREATE_LOCK:
-            desk = getattr(app.state, "request_desk", None)
-            if desk is None:
-                runtime = app.state.runtime
-                desk = RequestDesk(
-                    runtime.settings, runtime.sessions, lambda: runtime.loaded.declaration
-                ).start()
-                app.state.request_desk = desk
-    return desk
-
-
-def get_desk(request: Request) -> RequestDesk:
-    return _desk_for(request.app)
-
-
-DeskDep = Annotated[RequestDesk, Depends(get_desk)]
-
-
-@contextlib.asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # start the worker with the app, so steps left over from a restart resume without waiting for a visitor
-    if getattr(app.state, "runtime", None) is not None:
-        _desk_for(app)
-    yield
-    desk: RequestDesk | None = getattr(app.state, "request_desk", None)
-    if desk is not None:
-        desk.stop()
-        app.state.request_desk = None
-
-
-router = APIRouter(lifespan=_lifespan, dependencies=[Depends(public)])
+router = APIRouter(lifespan=lifespan, dependencies=[Depends(public)])
 
 # ---------------------------------------------------------------- page helpers
 
@@ -120,16 +85,6 @@ def _page(
 def _status_path(ctx: RequestContext, request_id: str, lang: str = "") -> str:
     suffix = f"&lang={lang}" if lang else ""
     return f"/privacy-center/requests/{request_id}?s={status_token_for(ctx.secret, request_id)}{suffix}"
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
-@contextlib.contextmanager
-def _transaction(desk: RequestDesk) -> Iterator[Session]:
-    with desk.sessions.begin() as session:
-        yield session
 
 
 # ---------------------------------------------------------------- the form
@@ -194,7 +149,7 @@ async def center_submit(
         document = await permission.read(MAX_UPLOAD + 1) if permission is not None else b""
         agent = Agent(agent_name, agent_email, document, (permission.filename or "") if permission else "")
     try:
-        with _transaction(desk) as session:
+        with transaction(desk) as session:
             submission = submit(
                 session,
                 ctx,
@@ -203,7 +158,7 @@ async def center_submit(
                 jurisdiction=region,
                 language=lang,
                 details=details,
-                client=_client(request),
+                client=client_address(request),
                 agent=agent,
             )
     except TrothError as exc:
@@ -246,7 +201,7 @@ def _verify_page(
 @router.get("/privacy-center/requests/{request_id}/verify", summary="Privacy center: enter the code")
 def verify_form(request: Request, desk: DeskDep, request_id: str, s: str = "") -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         found = status_request(session, request_id, s)
     if found.state != State.VERIFYING:
         return RedirectResponse(_status_path(ctx, request_id), status_code=303)
@@ -262,7 +217,7 @@ def verify_code(
     code: Annotated[str, Form(max_length=20)],
 ) -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         found = status_request(session, request_id, s)
         outcome = (
             check_code(session, ctx, found, purpose="subject", code=code)
@@ -277,7 +232,7 @@ def verify_code(
 @router.post("/privacy-center/requests/{request_id}/resend", summary="Privacy center: send a new code")
 def resend_code(request: Request, desk: DeskDep, request_id: str, s: Annotated[str, Form()]) -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         found = status_request(session, request_id, s)
         if found.state == State.VERIFYING:
             email = ctx.unseal(found.identity_sealed)["email"]
@@ -302,7 +257,7 @@ def link_form(request: Request, desk: DeskDep, request_id: str, link_token: str)
 @router.post("/privacy-center/verify/{request_id}/{link_token}", summary="Privacy center: confirm by link")
 def link_confirm(request: Request, desk: DeskDep, request_id: str, link_token: str) -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         found = session.get(DsrRequest, request_id)
         outcome = (
             check_link(session, ctx, found, purpose="subject", link_token=link_token)
@@ -326,7 +281,7 @@ def link_confirm(request: Request, desk: DeskDep, request_id: str, link_token: s
 @router.get("/privacy-center/requests/{request_id}", summary="Privacy center: request status")
 def status_page(request: Request, desk: DeskDep, request_id: str, s: str = "") -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         found = status_request(session, request_id, s)
         result = session.get(RequestResult, request_id)
     values = {"req": found, "token": s, "result": result, "now_ts": time.time()}
@@ -361,7 +316,7 @@ def _record_download(session: Session, ctx: RequestContext, found: DsrRequest, r
 )
 def download_start(request: Request, desk: DeskDep, request_id: str, s: Annotated[str, Form()]) -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         found = status_request(session, request_id, s)
         downloadable(session, request_id)
         start_verification(
@@ -383,7 +338,7 @@ def download_code(
     code: Annotated[str, Form(max_length=20)],
 ) -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         found = status_request(session, request_id, s)
         result = downloadable(session, request_id)
         outcome = check_code(session, ctx, found, purpose="download", code=code)
@@ -406,7 +361,7 @@ def download_code(
 )
 def download_link_form(request: Request, desk: DeskDep, request_id: str, link_token: str) -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         downloadable(session, request_id)
     return _page(
         request,
@@ -419,7 +374,7 @@ def download_link_form(request: Request, desk: DeskDep, request_id: str, link_to
 @router.post("/privacy-center/download/{request_id}/{link_token}", summary="Privacy center: download by link")
 def download_link(request: Request, desk: DeskDep, request_id: str, link_token: str) -> Response:
     ctx = desk.context()
-    with _transaction(desk) as session:
+    with transaction(desk) as session:
         result = downloadable(session, request_id)
         found = session.get(DsrRequest, request_id)
         assert found is not None  # a result always belongs to a request
@@ -437,8 +392,5 @@ def download_link(request: Request, desk: DeskDep, request_id: str, link_token: 
     return _stream(desk, found, result)
 
 
-# the API (`/api/v1/requests`) and the console queue live in their own modules, on these routers
-from troth.dsr._center_admin import admin_router  # noqa: E402
-from troth.dsr._center_api import api_router  # noqa: E402
-
+# the API is mounted with the pages, so it carries the same `public` marking
 router.include_router(api_router)
