@@ -282,6 +282,13 @@ def test_a_wrong_word_in_a_list_does_not_hide_reference_errors(base: dict[str, A
     assert "did you mean `GB`?" in found[0].hint
 
 
+def test_a_wrong_period_with_a_default_does_not_hide_reference_errors(base: dict[str, Any]) -> None:
+    base["consent"] = {"ledger_retention": "forever"}
+    base["recipients"][0]["country"] = "UK"
+    found = problems(dump(base))
+    assert [p.path for p in found] == ["recipients[0].country", "consent.ledger_retention"]
+
+
 def test_no_reference_errors_are_guessed_when_an_id_is_invalid(base: dict[str, Any]) -> None:
     base["purposes"][0]["id"] = "Orders And More!"  # recipients refer to `orders`: that is not their fault
     base["purposes"][0]["categories"].append("contact.emial")

@@ -5,9 +5,9 @@ The model cannot be built while a value is invalid, and the reference checks
 data is salvaged: a misspelt key is renamed to the required key it most looks
 like, or else dropped; a value that is not one of the allowed words (alone or in
 a list) is replaced by an allowed one; a wrong single value with a default falls
-back to it.
-Nothing that other values refer to is touched (no list entry, no list or
-mapping, no `id`), so the references found in the copy are true of the file.
+back to it. Nothing that other values refer to is touched (no list entry, no
+list or mapping, no `id`), so the references found in the copy are true of the
+file.
 When the copy still does not validate after a few rounds, there is nothing to
 add: the validation problems are reported alone, as before.
 """
@@ -100,11 +100,11 @@ def _mend(data: Any, errors: list[Any], mended: list[Path_]) -> bool:
         if field is None:
             return False
         options = _literal_options(field.annotation)
-        default = field.default
+        default = field.get_default(call_default_factory=True)
         if options and kind == "literal_error":
             holder[key] = options[0]
         elif default is not PydanticUndefined and not isinstance(default, list | dict | BaseModel):
-            holder.pop(key)
+            holder.pop(key)  # a single value: falling back to the default hides nothing others name
         else:
             return False
         mended.append(loc)
