@@ -125,12 +125,16 @@ def access(
         identities = parse_identities(identity)
         console = _console()
         partial = out.with_name(out.name + ".partial")
-        with (
-            _connectors(declaration) as connectors,
-            _progress(console) as progress,
-            partial.open("wb") as handle,
-        ):
-            result = export_subject(declaration, connectors, identities, handle, progress=progress)
+        try:
+            with (
+                _connectors(declaration) as connectors,
+                _progress(console) as progress,
+                partial.open("wb") as handle,
+            ):
+                result = export_subject(declaration, connectors, identities, handle, progress=progress)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # never leave half an archive of someone's data behind
+            raise
         partial.replace(out)
         table = Table("Collection", "Rows", title=f"Exported to {out}")
         for name, count in result.counts.items():
