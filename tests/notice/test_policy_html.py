@@ -154,3 +154,12 @@ def test_each_purpose_fact_is_led_by_a_bold_label(rich: Declaration) -> None:
     html = render_policy(rich)
     assert html.count("<strong>Legal basis:</strong>") == len(rich.purposes)
     assert html.count("<strong>Data we use:</strong>") == len(rich.purposes)
+
+
+def test_table_scrollers_can_be_reached_by_keyboard(rich: Declaration) -> None:
+    page = parse(render_policy(rich))
+    scrollers = [a for tag, a in page.attrs if tag == "div" and a.get("class") == "troth-table"]
+    assert len(scrollers) == 3
+    assert all(
+        a.get("tabindex") == "0" and a.get("role") == "region" and a.get("aria-label") for a in scrollers
+    )
