@@ -178,7 +178,8 @@ class Collection(Strict):
             if column and column not in known:
                 raise ValueError(f"collection `{self.name}`: `{column}` is not one of its fields")
         for f in self.fields:
-            if f.owner and (self.field(f.owner) is None or self.field(f.owner).references is None):  # type: ignore[union-attr]
+            owner = self.field(f.owner) if f.owner else None
+            if f.owner and (owner is None or owner.references is None):
                 raise ValueError(
                     f"collection `{self.name}`: owner of `{f.name}` must be a link field (with `references`)"
                 )

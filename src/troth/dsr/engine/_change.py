@@ -84,8 +84,9 @@ def rectify_operations(
         elif rows and fields:
             for names, keys in _grouped(rows, collection, fields).items():
                 assignments = {
-                    n: next(v for t, v in changes.items() if _matches(t, collection, collection.field(n)))  # type: ignore[arg-type]
-                    for n in names
+                    f.name: next(v for t, v in changes.items() if _matches(t, collection, f))
+                    for f in fields
+                    if f.name in names
                 }
                 ops.append(Update(collection.name, assignments, collection.primary_key, keys))
                 outcome.updated += len(keys)
