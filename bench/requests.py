@@ -15,7 +15,7 @@ assertion (as a signed-in customer's would be), then:
           time from approval to archive ready (no queueing behind a burst).
 
 Modes: `embedded` (the in-process worker, 2 threads, as `troth serve` runs it)
-and `celery` (2 `troth worker` processes, one pool process each, Redis broker).
+and `celery` (2 `troth worker` processes, 2 pool processes each, Redis broker).
 Prints `RESULT embedded_rps=… celery_rps=… p99_s=…` (p99 of the Celery run).
 """
 
@@ -39,7 +39,7 @@ PG = "postgresql://postgres@127.0.0.1:5432"
 SECRET = "bench-requests-secret-key-0123456789abcdef"
 #: on this two-core machine: the in-process worker's threads, and each Celery worker's pool processes
 EMBEDDED_THREADS = int(os.environ.get("TROTH_BENCH_THREADS", "2"))
-CELERY_CONCURRENCY = int(os.environ.get("TROTH_BENCH_CONCURRENCY", "1"))
+CELERY_CONCURRENCY = int(os.environ.get("TROTH_BENCH_CONCURRENCY", "2"))
 WORKER = """
 import sys
 from pathlib import Path
