@@ -98,12 +98,14 @@ HAND_ACCESS = [
     "SELECT id, customer_id, ip, user_agent, at FROM login_event WHERE customer_id = ANY(%s)",
 ]
 
+# Like troth, the hand-written erasure starts from the email address it was given.
 HAND_ERASE = [
-    "DELETE FROM order_item WHERE order_id IN (SELECT id FROM orders WHERE customer_id = %(c)s)",
-    "DELETE FROM review WHERE customer_id = %(c)s",
-    "DELETE FROM login_event WHERE customer_id = %(c)s",
-    "DELETE FROM orders WHERE customer_id = %(c)s",
-    "DELETE FROM customer WHERE id = %(c)s",
+    "DELETE FROM order_item WHERE order_id IN (SELECT o.id FROM orders o JOIN customer c ON c.id = o.customer_id"
+    " WHERE c.email = %(e)s)",
+    "DELETE FROM review WHERE customer_id IN (SELECT id FROM customer WHERE email = %(e)s)",
+    "DELETE FROM login_event WHERE customer_id IN (SELECT id FROM customer WHERE email = %(e)s)",
+    "DELETE FROM orders WHERE customer_id IN (SELECT id FROM customer WHERE email = %(e)s)",
+    "DELETE FROM customer WHERE email = %(e)s",
 ]
 
 
@@ -178,10 +180,10 @@ def hand_access(conn: psycopg.Connection, email: str) -> int:
     return len(rows) + len(orders) + len(items) + len(reviews) + len(logins)
 
 
-def hand_erase(conn: psycopg.Connection, cid: int) -> None:
+def hand_erase(conn: psycopg.Connection, email: str) -> None:
     with conn.transaction(), conn.cursor() as cur:
         for sql in HAND_ERASE:
-            cur.execute(sql, {"c": cid}, prepare=True)
+            cur.execute(sql, {"e": email}, prepare=True)
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -290,7 +292,7 @@ def main() -> None:
                 ),
                 erase_t,
             ),
-            (partial(hand_erase, hand, theirs), erase_h),
+            (partial(hand_erase, hand, emails[theirs]), erase_h),
         ]
         if i % 2:
             steps.reverse()
