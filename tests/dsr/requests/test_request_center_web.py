@@ -190,3 +190,19 @@ def test_an_authorized_agent_submits_with_the_signed_permission(center: Any) -> 
         f"/admin/requests/{request_id}/agent-document", headers={"authorization": f"Bearer {center.agent}"}
     )
     assert document.content == b"%PDF-1.4 signed by Dee"
+
+
+def test_staff_record_a_request_received_by_post_and_vouch_for_the_identity(center: Any) -> None:
+    auth = {"authorization": f"Bearer {center.agent}"}
+    form = {"kind": "erasure", "email": "gil@example.com", "jurisdiction": "uk_gdpr", "channel": "post"}
+    vouched = center.post(
+        "/admin/requests/new", data=form | {"verified": "1"}, headers=auth, follow_redirects=False
+    )
+    unvouched = center.post("/admin/requests/new", data=form, headers=auth, follow_redirects=False)
+    assert vouched.status_code == unvouched.status_code == 303
+    with center.sessions() as session:
+        first = session.get(DsrRequest, vouched.headers["location"].rsplit("/", 1)[1])
+        second = session.get(DsrRequest, unvouched.headers["location"].rsplit("/", 1)[1])
+        assert first is not None and second is not None
+        assert (first.state, first.verification_method, first.source) == ("verified", "staff", "post")
+        assert second.state == "verifying"  # the person confirms by the emailed code
