@@ -244,3 +244,47 @@ def test_requests_must_be_offered_for_the_jurisdiction(
         ).request
         assert ccpa.acknowledge_by is not None
         assert (ccpa.due_on - ccpa.received_at.date()).days == 45
+
+
+def test_a_request_completes_once_when_a_stalled_worker_wakes_up_late(
+    sessions: sessionmaker[Session], ctx: RequestContext, outbox: Any, executor: Any
+) -> None:
+    """Worker 1 stalls mid-export past its lease; worker 2 takes over and completes; worker 1's finish is refused."""
+    import threading
+
+    from troth.audit import AuditEvent
+    from troth.dsr.requests import RequestResult
+    from troth.jobs import _runner
+    from troth.store import utcnow
+
+    stalled, resume = threading.Event(), threading.Event()
+    real_run = executor.run
+
+    def slow_first(**kwargs: Any) -> Any:
+        if not stalled.is_set():
+            stalled.set()
+            resume.wait(10)
+        return real_run(**kwargs)
+
+    executor.run = slow_first
+    registry = StepRegistry()
+    register_steps(registry, lambda: ctx, executor)
+    request_id = _submit(sessions, ctx, "access", "hal@example.com")
+    _verify(sessions, ctx, request_id, _code(outbox("hal@example.com")[0].text_body))  # auto-approved
+    with sessions() as session:
+        step_id = session.scalars(select(JobStep.id).where(JobStep.kind == "dsr.execute")).one()
+    first = threading.Thread(target=_runner.run_step, args=(sessions, registry, step_id))
+    first.start()
+    assert stalled.wait(10)
+    with sessions.begin() as session:
+        session.execute(update(JobStep).values(lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
+    assert _runner.run_step(sessions, registry, step_id)  # worker 2
+    resume.set()
+    first.join(10)
+    assert len(executor.runs) == 2  # both exported (idempotent) ...
+    with sessions() as session:  # ... but the request completed once
+        assert get_request(session, request_id).state == State.COMPLETED
+        assert len(session.scalars(select(RequestResult)).all()) == 1
+        completions = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.complete")).all()
+        assert len(completions) == 1
+    assert [m.kind for m in outbox("hal@example.com")].count("dsr_completed") == 1
