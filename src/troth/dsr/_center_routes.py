@@ -115,7 +115,7 @@ def _form_values(
 
 
 @router.post("/privacy-center/requests", summary="Privacy center: submit a request")
-async def center_submit(
+def center_submit(
     request: Request,
     desk: DeskDep,
     region: Annotated[str, Form()],
@@ -146,7 +146,8 @@ async def center_submit(
         details["corrections"] = {correction_field.strip(): correction_value.strip()}
     agent = None
     if is_agent:
-        document = await permission.read(MAX_UPLOAD + 1) if permission is not None else b""
+        # a plain `def` route runs in the thread pool, so reading the spooled upload blocks no one
+        document = permission.file.read(MAX_UPLOAD + 1) if permission is not None else b""
         agent = Agent(agent_name, agent_email, document, (permission.filename or "") if permission else "")
     try:
         with transaction(desk) as session:
