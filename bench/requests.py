@@ -195,6 +195,8 @@ def run_mode(mode: str, shop_dsn: str, customers: int, count: int, folder: Path)
             worker.wait(20)
         desk.stop()
         sessions.kw["bind"].dispose()
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "troth_bench_requests_{mode}" WITH (FORCE)')
 
 
 def main() -> None:
