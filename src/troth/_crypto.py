@@ -8,6 +8,7 @@ made for the consent ledger, and rotating one use never weakens another.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -21,6 +22,7 @@ from troth._errors import VerificationError
 __all__ = ["constant_time_equal", "decrypt", "derive_key", "encrypt", "keyed_hash", "new_token", "token_hash"]
 
 
+@functools.lru_cache(maxsize=64)
 def derive_key(secret: str, purpose: str) -> bytes:
     """A 32-byte sub-key of `secret` for one `purpose` (e.g. "audit.subject")."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"troth.v1", info=purpose.encode())
