@@ -114,7 +114,6 @@ __all__ = [
     "register_steps",
     "rerun",
     "retry_task",
-    "retry_task",
     "sign_assertion",
     "start_verification",
     "status_request",
