@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+DEMO_SHOP_DB := $(CURDIR)/examples/demo/.troth/demo-shop.db
+
 run: $(STAMP)
-	$(BIN)/troth run examples/demo/troth.yaml
+	$(BIN)/python examples/demo/load_shop.py $(DEMO_SHOP_DB)
+	DEMO_SHOP_DATABASE_URL=sqlite:///$(DEMO_SHOP_DB) $(BIN)/troth run examples/demo/troth.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

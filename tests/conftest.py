@@ -123,9 +123,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def declaration_file(tmp_path: Path) -> Path:
-    """A private copy of the demo declaration (tests may edit it); state goes to tmp_path/.troth."""
+    """A private copy of the demo declaration and the files it includes (tests may edit it);
+    state goes to tmp_path/.troth."""
     target = tmp_path / "troth.yaml"
     target.write_text(DEMO.read_text())
+    shutil.copy(DEMO.parent / "datasets.yaml", tmp_path / "datasets.yaml")
     return target
 
 

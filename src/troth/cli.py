@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "db": "troth.web._cli",
     "audit": "troth.web._cli",
     "dsr": "troth.dsr._cli",
+    "worker": "troth.jobs._cli",
 }
 
 

@@ -118,7 +118,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         (DEMO / "troth.yaml").read_text().replace("auto_approve: [access, portability]", "auto_approve: []")
     )
     declaration.write_text(
-        source.replace("\ndatasets: []\n", "\n" + (DEMO / "datasets.yaml").read_text() + "\n")
+        source.replace("\ninclude: [datasets.yaml]\n", "\n" + (DEMO / "datasets.yaml").read_text() + "\n")
     )
     port = _free_port()
     settings = Settings.for_declaration(

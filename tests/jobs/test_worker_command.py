@@ -24,6 +24,7 @@ def test_the_worker_command_runs_approved_requests_and_stops_on_sigterm(tmp_path
 
     config = tmp_path / "troth.yaml"
     config.write_text((DEMO / "troth.yaml").read_text())
+    (tmp_path / "datasets.yaml").write_text((DEMO / "datasets.yaml").read_text())
     environment = {
         **os.environ,
         "TROTH_SECRET_KEY": "worker-command-test-" + "k" * 30,

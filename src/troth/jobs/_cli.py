@@ -8,6 +8,7 @@ serve` started with its own worker disabled, or for a one-machine setup).
 
 from __future__ import annotations
 
+import gc
 import signal
 import socket
 import threading
@@ -54,6 +55,10 @@ def worker(
     except TrothError as exc:
         raise _fail(exc) from None
     signal.signal(signal.SIGHUP, lambda *_: runtime.reload_logged())
+    # What start-up built lives as long as the worker: keep it out of full GC passes
+    # (forked Celery children inherit the frozen heap too).
+    gc.collect()
+    gc.freeze()
     node = name or f"troth-{socket.gethostname()}"
     if runtime.settings.broker_url:
         typer.echo(

@@ -124,6 +124,7 @@ def center(tmp_path: Path) -> Iterator[Any]:
 
     declaration = tmp_path / "troth.yaml"
     declaration.write_text(DEMO.read_text())
+    (tmp_path / "datasets.yaml").write_text((DEMO.parent / "datasets.yaml").read_text())
     settings = Settings.for_declaration(declaration, secret_key="center-tests-" + "k" * 40)
     runtime = Runtime.start(settings)
     app = create_app(runtime)
@@ -156,8 +157,8 @@ def demo_text() -> str:
     """The demo declaration with the shop's datasets (examples/demo/datasets.yaml) in place."""
     text = DEMO.read_text()
     datasets = (DEMO.parent / "datasets.yaml").read_text()
-    assert "\ndatasets: []\n" in text
-    return text.replace("\ndatasets: []\n", "\n" + datasets + "\n")
+    assert "\ninclude: [datasets.yaml]\n" in text
+    return text.replace("\ninclude: [datasets.yaml]\n", "\n" + datasets + "\n")
 
 
 @pytest.fixture
