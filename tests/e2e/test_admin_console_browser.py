@@ -5,16 +5,13 @@ One live troth (uvicorn in a thread, SQLite) serves a copy of the demo declarati
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from e2e_support import free_port, serving
 
 from troth.settings import Settings
 from troth.web import Runtime, create_app
@@ -33,27 +30,15 @@ class Live:
 
 @pytest.fixture
 def live(declaration_file: Path) -> Iterator[Live]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     settings = Settings.for_declaration(
         declaration_file, secret_key="e2e-" + "s" * 44, base_url=f"http://127.0.0.1:{port}"
     )
     runtime = Runtime.start(settings)
     with runtime.sessions.begin() as session:
         create_user(session, name="ada", role="admin", password=PASSWORD)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(runtime, background=True), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "troth did not start"
-        time.sleep(0.02)
-    yield Live(f"http://127.0.0.1:{port}", runtime, declaration_file)
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(runtime, background=True), port) as url:
+        yield Live(url, runtime, declaration_file)
     runtime.sessions.kw["bind"].dispose()
 
 

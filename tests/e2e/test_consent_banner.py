@@ -8,18 +8,13 @@ as a first visit.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import threading
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from e2e_support import axe_script, free_port, serving
 
 from troth.settings import Settings
 from troth.web._app import create_app
@@ -28,14 +23,7 @@ from troth.web._runtime import Runtime
 pytestmark = pytest.mark.browser
 
 SHOP = Path(__file__).resolve().parents[1] / "consent" / "shop.yaml"
-AXE_DIR = Path(os.environ.get("TROTH_TEST_AXE_DIR", Path.home() / ".cache" / "troth-tests" / "axe"))
 NON_ESSENTIAL = ("_ga", "_ga_DEMO", "_fbp")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -49,41 +37,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         database_url=f"sqlite:///{state}/t.db",
     )
     app = create_app(Runtime.start(settings))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("troth did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(app, free_port(), lifespan="off") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def axe_source() -> str:
-    """axe-core from npm, installed once into a cache folder."""
-    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        AXE_DIR.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR), "axe-core@4"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if result.returncode != 0 or not script.exists():
-            reason = f"cannot install axe-core with npm: {result.stderr.strip()[-300:]}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(reason)
-            pytest.skip(reason)
-    return script.read_text()
+    return axe_script()
 
 
 @pytest.fixture

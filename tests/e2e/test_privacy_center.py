@@ -11,11 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import re
-import socket
-import subprocess
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -25,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from e2e_support import axe_script, free_port, serving
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,7 +34,6 @@ from troth.web._runtime import Runtime
 pytestmark = [pytest.mark.browser, pytest.mark.smtp]
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
-AXE_DIR = Path(os.environ.get("TROTH_TEST_AXE_DIR", Path.home() / ".cache" / "troth-tests" / "axe"))
 SERIOUS = (
     "async () => (await axe.run(document)).violations"
     ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.help)"
@@ -90,12 +85,6 @@ def _load_shop(url: str) -> None:
     engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from aiosmtpd.controller import Controller
@@ -107,7 +96,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         def handle_message(self, message: Any) -> None:
             received.append(message)
 
-    smtp_port = _free_port()
+    smtp_port = free_port()
     controller = Controller(Inbox(), hostname="127.0.0.1", port=smtp_port)
     controller.start()
     state = tmp_path_factory.mktemp("troth-e2e")
@@ -120,7 +109,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     declaration.write_text(
         source.replace("\ninclude: [datasets.yaml]\n", "\n" + (DEMO / "datasets.yaml").read_text() + "\n")
     )
-    port = _free_port()
+    port = free_port()
     settings = Settings.for_declaration(
         declaration,
         secret_key="e2e-requests-secret-key-0123456789abcdef",
@@ -143,20 +132,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         app.include_router(admin_router)
     sender = OutboxSender(runtime.sessions, settings, interval=0.1)
     sender.start()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "troth did not start"
-        time.sleep(0.02)
-    yield Live(
-        f"http://127.0.0.1:{port}", runtime.sessions, shop_url, type("Smtp", (), {"messages": received})()
-    )
-    server.should_exit = True
-    thread.join(10)
+    with serving(app, port) as url:
+        yield Live(url, runtime.sessions, shop_url, type("Smtp", (), {"messages": received})())
     sender.stop()
     controller.stop()
     environment.undo()
@@ -294,23 +271,7 @@ def test_five_wrong_codes_lock_the_request(visitor: Any, live: Live) -> None:
 
 @pytest.fixture(scope="module")
 def axe_source() -> str:
-    """axe-core from npm, installed once into a cache folder (shared with the consent banner tests)."""
-    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        AXE_DIR.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR), "axe-core@4"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if result.returncode != 0 or not script.exists():
-            reason = f"cannot install axe-core with npm: {result.stderr.strip()[-300:]}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(reason)
-            pytest.skip(reason)
-    return script.read_text()
+    return axe_script()
 
 
 def test_the_pages_have_no_serious_accessibility_violations(
