@@ -159,17 +159,30 @@ def execute(
     subject = subject_hash(secret, keyed)
     # One session for the whole run; each commit below is a step boundary.
     with sessions() as session:
-        run = find_run(session, run_id=run_id, kind=kind, subject=subject)
-        if run is not None and run.status == "completed":
-            # Finished before: a second execution changes nothing and reports what the first did.
-            report = json.loads(run.report or "{}")
-            return RunResult(run.id, kind, "completed", report.get("outcomes", []), unreachable, resumed=True)
+        fresh: Found | None = None
+        if run_id:
+            run = find_run(session, run_id=run_id, kind=kind, subject=subject)
+            if run is not None and run.status == "completed":
+                # Finished before: a second execution changes nothing and reports what the first did.
+                report = json.loads(run.report or "{}")
+                return RunResult(
+                    run.id, kind, "completed", report.get("outcomes", []), unreachable, resumed=True
+                )
+        else:
+            # Collecting only reads, so it comes first: the search for an unfinished run of this
+            # person then shares the transaction that records a new run's checkpoint.
+            if fault is not None:
+                fault("step:collect")
+            fresh = _collect(plan, connectors, identities, secret, progress)
+            run = find_run(session, run_id=None, kind=kind, subject=subject)
         done = finished_steps(session, run.id) if run is not None else {}
-        session.commit()
+        if run is not None:
+            session.commit()
         return _resume(
             session,
             run,
             done,
+            fresh,
             secret=secret,
             declaration=declaration,
             connectors=connectors,
@@ -191,6 +204,7 @@ def _resume(
     session: Session,
     run: RunRecord | None,
     done: dict[str, str],
+    fresh: Found | None,
     *,
     secret: str,
     declaration: Declaration,
@@ -216,11 +230,13 @@ def _resume(
         position += 1
         record_step(session, run_id=run_id, name=name, position=position, detail=detail)
 
-    if fault is not None:
-        fault("step:collect")
     if run is None or run.checkpoint is None:
         # Nothing is recorded before the keys are collected: a crash here simply starts over.
-        found = _collect(plan, connectors, identities, secret, progress)
+        if fresh is None:
+            if fault is not None:
+                fault("step:collect")
+            fresh = _collect(plan, connectors, identities, secret, progress)
+        found = fresh
         state: dict[str, Any] = {
             "found": found.to_json(),
             "today": dt.date.today().isoformat(),
