@@ -8,7 +8,6 @@ the public API answers CORS requests from the site's own origin.
 from __future__ import annotations
 
 import threading
-import weakref
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,7 +15,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 
 from troth._errors import NotFoundError
 from troth.consent._admin import admin_router
@@ -24,17 +22,11 @@ from troth.consent._assets import BannerAssets, build_assets
 from troth.consent._banner import BannerConfig
 from troth.consent._check import decide
 from troth.consent._demo import DEMO_CSP, PIXEL_GIF, DemoShop
-from troth.consent._events import CONSENT_ID, ConsentSubmission, Visit, prepare_event
-from troth.consent._ledger import check_texts, consent_state, ensure_texts
+from troth.consent._events import CONSENT_ID, ConsentSubmission
+from troth.consent._ledger import consent_state
 from troth.consent._receipt import receipt
-from troth.consent._signals import (
-    RequestSignals,
-    gpc_document,
-    jurisdiction_for,
-    reduce_user_agent,
-    truncate_ip,
-)
-from troth.consent._writer import writer_for
+from troth.consent._recording import commit, prepare
+from troth.consent._signals import RequestSignals, gpc_document
 from troth.declaration import Declaration
 from troth.web._deps import SessionDep, public
 from troth.web._errors import api_error_responses
@@ -58,10 +50,7 @@ class _Site:
 
 
 _current: list[_Site] = []
-#: per store, the banner texts already kept for receipts (by the hash of the first language's texts)
-_texts_stored: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-_texts_lock = threading.Lock()
 
 
 def site(runtime: Runtime) -> _Site:
@@ -166,31 +155,6 @@ async def preflight(request: Request, current: CurrentSite) -> Response:
     return response
 
 
-def _visit(request: Request, current: _Site, runtime: Runtime) -> Visit:
-    signals = RequestSignals.from_headers(request.headers)
-    return Visit(
-        ip=truncate_ip(request.client.host if request.client else ""),
-        user_agent=reduce_user_agent(request.headers.get("user-agent", "")),
-        jurisdiction=jurisdiction_for(runtime.loaded.declaration, signals.country),
-        signal=signals.opts_out(current.config),
-    )
-
-
-def _store_texts(runtime: Runtime, current: _Site, texts_hash: str) -> None:
-    key = current.config.hashes[current.config.languages[0]]
-    with _texts_lock:
-        stored = _texts_stored.setdefault(runtime.sessions, set())
-        if key not in stored:
-            try:
-                with runtime.sessions.begin() as session:
-                    ensure_texts(session, current.config)
-            except IntegrityError:
-                pass  # another troth process stored the same texts at the same moment
-            stored.add(key)
-    with runtime.sessions() as session:
-        check_texts(session, current.config, texts_hash)
-
-
 @router.post(
     "/api/v1/consent",
     status_code=201,
@@ -201,25 +165,10 @@ def _store_texts(runtime: Runtime, current: _Site, texts_hash: str) -> None:
 async def record_consent(
     submission: ConsentSubmission, request: Request, runtime: LiveRuntime, current: CurrentSite
 ) -> ConsentRecorded:
-    event = prepare_event(
-        current.config, submission, _visit(request, current, runtime), secret=runtime.secret
-    )
-    stored = _texts_stored.get(runtime.sessions, set())
-    if current.config.hashes[current.config.languages[0]] not in stored or (
-        event.texts_hash not in current.config.hashes.values()
-    ):
-        await run_in_threadpool(_store_texts, runtime, current, event.texts_hash)
-    recorded = await writer_for(runtime.sessions.kw["bind"], secret=runtime.secret).record(event)
-    return ConsentRecorded(
-        consent_id=recorded.consent_id,
-        seq=recorded.seq,
-        hash=recorded.hash,
-        recorded_at=recorded.created_at.isoformat(),
-        expires_at=recorded.expires_at.isoformat(),
-        categories=event.decisions["categories"],
-        services=event.decisions["services"],
-        signal="gpc" if event.gpc else "dnt" if event.dnt else "",
-    )
+    headers = {name: request.headers[name] for name in request.headers}
+    host = request.client.host if request.client else ""
+    event = prepare(runtime, current.config, submission, client_host=host, headers=headers)
+    return ConsentRecorded(**await commit(runtime, current.config, event))
 
 
 class DecisionOut(BaseModel):

@@ -31,6 +31,10 @@ FEATURE_ROUTERS: list[str] = [
     "troth.dsr._center_routes:admin_router",
 ]
 
+#: pure ASGI fast paths for a feature's busiest public endpoint, as "module:attribute"; the
+#: feature's router still serves (and documents) the route for whatever the fast path hands on
+FEATURE_MIDDLEWARE: list[str] = ["troth.consent._ingest:ConsentIngest"]
+
 _CORE_ROUTERS = (
     "troth.web._routes_public:router",
     "troth.web._routes_api:router",
@@ -39,7 +43,7 @@ _CORE_ROUTERS = (
 )
 
 
-def _import_router(spec: str, *, optional: bool) -> APIRouter | None:
+def _import_attribute(spec: str, *, optional: bool) -> Any:
     module_name, _, attribute = spec.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -48,7 +52,13 @@ def _import_router(spec: str, *, optional: bool) -> APIRouter | None:
         if optional and exc.name is not None and module_name.startswith(exc.name):
             return None
         raise
-    router = getattr(module, attribute)
+    return getattr(module, attribute)
+
+
+def _import_router(spec: str, *, optional: bool) -> APIRouter | None:
+    router = _import_attribute(spec, optional=optional)
+    if router is None:
+        return None
     if not isinstance(router, APIRouter):
         raise TypeError(f"{spec} is not a FastAPI APIRouter")
     return router
@@ -127,5 +137,9 @@ def create_app(runtime: Runtime, *, background: bool = False) -> FastAPI:
         app.include_router(router)
     for router in feature_routers():
         app.include_router(router)
+    for spec in FEATURE_MIDDLEWARE:
+        middleware = _import_attribute(spec, optional=True)
+        if middleware is not None:
+            app.add_middleware(middleware)
     app.add_middleware(SecurityHeaders)
     return app
