@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -133,3 +134,25 @@ def test_cors_only_for_the_sites_own_origin(client: TestClient) -> None:
         "access-control-allow-origin"
         not in client.options("/api/v1/consent", headers={"Origin": "https://evil.example"}).headers
     )
+
+
+def test_the_fast_path_and_the_route_answer_alike(client: TestClient) -> None:
+    """`application/json` is answered by the ASGI fast path; other JSON types reach the FastAPI route."""
+    site = {"Origin": "http://127.0.0.1", "Sec-GPC": "1"}
+    decision = {"action": "accept_all", "categories": {"analytics": True, "advertising": True}}
+    fast = client.post("/api/v1/consent", json=decision, headers=site)
+    routed = client.post(
+        "/api/v1/consent",
+        content=json.dumps(decision | {"consent_id": fast.json()["consent_id"]}),
+        headers=site | {"Content-Type": "application/merge-patch+json"},
+    )
+    assert fast.status_code == routed.status_code == 201
+    first, second = fast.json(), routed.json()
+    assert first.keys() == second.keys() and (first["seq"], second["seq"]) == (1, 2)
+    assert first["categories"] == second["categories"] == {"analytics": True, "advertising": False}
+    assert first["signal"] == second["signal"] == "gpc"
+    for response in (fast, routed):
+        assert response.headers["access-control-allow-origin"] == "http://127.0.0.1"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    refused = client.post("/api/v1/consent", json=decision | {"consent_id": "short"})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_request"
