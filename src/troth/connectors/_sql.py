@@ -316,39 +316,6 @@ class PostgresConnector(SqlConnector):
             count: int = cursor.rowcount
             return count
 
-    def erase(self, operations: Sequence[Operation], *, fault: Fault | None = None) -> list[int]:
-        """Plain writes go out in one pipeline: BEGIN, every statement and COMMIT in a single round trip.
-
-        Operations that read inside the transaction (the tombstone check, mention rewrites) take
-        the statement-by-statement path. If the pipelined transaction fails, nothing of it
-        committed; it runs again statement by statement, which names the table and SQL at fault.
-        """
-        if not operations or any(isinstance(op, (EnsureRow, Rewrite, Remote)) for op in operations):
-            return super().erase(operations, fault=fault)
-        import psycopg
-
-        try:
-            raw = self._writing().connection.driver_connection
-        except self.errors() as exc:
-            raise self._error(exc, "", "") from None
-        assert raw is not None
-        batches: list[list[psycopg.Cursor[Any]]] = []
-        try:
-            with raw.pipeline(), raw.transaction():
-                for op in operations:
-                    assert isinstance(op, (Delete, Update, UpdateEach, Relink))
-                    if fault is not None:
-                        fault(f"{self.dataset.id}.{op.table}:{type(op).__name__}")
-                    cursors = []
-                    for sql, params in self.statements(op):
-                        cursor = raw.cursor()
-                        cursor.execute(sql, tuple(params), prepare=True)
-                        cursors.append(cursor)
-                    batches.append(cursors)
-        except psycopg.Error:
-            return super().erase(operations, fault=fault)
-        return [sum(cursor.rowcount for cursor in cursors) for cursors in batches]
-
     def driver_errors(self) -> tuple[type[Exception], ...]:
         import psycopg
 
