@@ -3,7 +3,9 @@
 `troth serve` upgrades on every start. When the store already records exactly
 the heads of the migration files, that is known without importing Alembic (the
 files are read for their `revision` and `down_revision` only), which keeps a
-restart fast; anything else goes through Alembic.
+restart fast. A new, empty SQLite store is built in one transaction from a
+snapshot of what the migrations create (see `_snapshot.py`), again without
+Alembic. Anything else goes through Alembic.
 """
 
 from __future__ import annotations
@@ -83,7 +85,12 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Apply migrations up to `revision` (every feature's head by default)."""
     if revision == "heads":
         heads = script_heads()
-        if heads and current_revisions(engine) == heads:
+        current = current_revisions(engine)
+        if heads and current == heads:
+            return
+        from troth.store._snapshot import apply_snapshot
+
+        if not current and apply_snapshot(engine, heads):
             return
     from alembic import command
 
