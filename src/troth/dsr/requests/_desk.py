@@ -3,12 +3,15 @@
 Without `TROTH_BROKER_URL` an in-process worker runs the steps (the embedded
 default); with it, steps go to the broker and `troth worker` processes run
 them. Web replicas and workers build the same desk over the same store.
+Celery is imported only when a broker is configured: it is most of the
+start-up time of a process that never uses it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,9 +22,11 @@ from troth.dsr.requests._context import RequestContext
 from troth.dsr.requests._engine import EngineExecutor
 from troth.dsr.requests._execution import Executor
 from troth.jobs import Dispatcher, InlineWorker, StepRegistry
-from troth.jobs._celery import CeleryDispatcher, run_celery_worker
 from troth.jobs._runner import DEFAULT_LEASE
 from troth.settings import Settings
+
+if TYPE_CHECKING:
+    from troth.jobs._celery import CeleryDispatcher
 
 __all__ = ["RequestDesk"]
 
@@ -46,8 +51,12 @@ class RequestDesk:
         self.registry = StepRegistry()
         self.worker: InlineWorker | None = None
         self.dispatcher: Dispatcher
+        self._celery: CeleryDispatcher | None = None
         if settings.broker_url:
-            self.dispatcher = CeleryDispatcher(settings.broker_url)
+            from troth.jobs._celery import CeleryDispatcher
+
+            self._celery = CeleryDispatcher(settings.broker_url)
+            self.dispatcher = self._celery
         else:
             self.worker = InlineWorker(sessions, self.registry, threads=threads)
             self.dispatcher = self.worker
@@ -68,8 +77,10 @@ class RequestDesk:
 
     def run_celery(self, *, concurrency: int, name: str, lease: dt.timedelta = DEFAULT_LEASE) -> None:
         """Serve the broker's steps in this process until stopped (what `troth worker` does)."""
-        if not isinstance(self.dispatcher, CeleryDispatcher):
+        if self._celery is None:
             raise ConfigurationError("a Celery worker needs TROTH_BROKER_URL (redis://... or amqp://...)")
+        from troth.jobs._celery import run_celery_worker
+
         run_celery_worker(
-            self.sessions, self.registry, self.dispatcher, concurrency=concurrency, name=name, lease=lease
+            self.sessions, self.registry, self._celery, concurrency=concurrency, name=name, lease=lease
         )
