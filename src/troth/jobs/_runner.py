@@ -29,13 +29,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import Engine, bindparam, event, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from troth._errors import TrothError
 from troth.jobs._models import JobStep, StepState
-from troth.store import utcnow
+from troth.store import Base, utcnow
 
 __all__ = [
     "Dispatcher",
@@ -54,6 +54,42 @@ DEFAULT_LEASE = dt.timedelta(seconds=30)
 MAX_ATTEMPTS = 5
 #: a pending step not picked up this long after dispatch is dispatched again
 REDISPATCH_AFTER = dt.timedelta(seconds=30)
+
+
+_STEPS = Base.metadata.tables[JobStep.__tablename__]
+# The claim and the finish run once per step: plain Core statements, built once, skip the ORM's
+# per-call statement building and in-session synchronisation (no JobStep objects are loaded here).
+_CLAIM = (
+    update(_STEPS)
+    .where(
+        _STEPS.c.id == bindparam("step_id"),
+        or_(
+            (_STEPS.c.state == StepState.PENDING) & (_STEPS.c.run_after <= bindparam("now")),
+            (_STEPS.c.state == StepState.RUNNING) & (_STEPS.c.lease_expires_at < bindparam("now")),
+        ),
+    )
+    .values(
+        state=StepState.RUNNING,
+        lease_owner=bindparam("owner"),
+        lease_expires_at=bindparam("expires"),
+        attempts=_STEPS.c.attempts + 1,
+    )
+    .returning(_STEPS.c.id, _STEPS.c.kind, _STEPS.c.subject, _STEPS.c.attempts)
+)
+_FINISH = (
+    update(_STEPS)
+    .where(
+        _STEPS.c.id == bindparam("step_id"),
+        _STEPS.c.state == StepState.RUNNING,
+        _STEPS.c.lease_owner == bindparam("owner"),
+    )
+    .values(state=StepState.DONE, finished_at=bindparam("now"), lease_owner=None, error=None)
+)
+
+
+def _engine(sessions: sessionmaker[Session]) -> Engine:
+    bind: Engine = sessions.kw["bind"]
+    return bind
 
 
 class Dispatcher(Protocol):
@@ -113,16 +149,11 @@ class StepContext:
         """A transaction that commits the handler's outcome together with the step's completion."""
         with self.sessions.begin() as session:
             yield session
-            done = session.execute(
-                update(JobStep)
-                .where(
-                    JobStep.id == self.step_id,
-                    JobStep.state == StepState.RUNNING,
-                    JobStep.lease_owner == self.lease_owner,
-                )
-                .values(state=StepState.DONE, finished_at=utcnow(), lease_owner=None, error=None)
+            session.flush()
+            done = session.connection().execute(
+                _FINISH, {"step_id": self.step_id, "owner": self.lease_owner, "now": utcnow()}
             )
-            if getattr(done, "rowcount", 0) != 1:
+            if done.rowcount != 1:
                 raise LeaseLostError(f"step {self.kind}:{self.subject} was taken over by another worker")
         self.finished = True
 
@@ -185,24 +216,10 @@ class _Claimed:
 def _claim(sessions: sessionmaker[Session], step_id: int, lease: dt.timedelta) -> tuple[str, _Claimed] | None:
     owner = uuid.uuid4().hex
     now = utcnow()
-    with sessions.begin() as session:
+    with _engine(sessions).begin() as connection:
         # one statement claims and reads (UPDATE … RETURNING: PostgreSQL, SQLite ≥ 3.35)
-        row = session.execute(
-            update(JobStep)
-            .where(
-                JobStep.id == step_id,
-                or_(
-                    (JobStep.state == StepState.PENDING) & (JobStep.run_after <= now),
-                    (JobStep.state == StepState.RUNNING) & (JobStep.lease_expires_at < now),
-                ),
-            )
-            .values(
-                state=StepState.RUNNING,
-                lease_owner=owner,
-                lease_expires_at=now + lease,
-                attempts=JobStep.attempts + 1,
-            )
-            .returning(JobStep.id, JobStep.kind, JobStep.subject, JobStep.attempts)
+        row = connection.execute(
+            _CLAIM, {"step_id": step_id, "now": now, "owner": owner, "expires": now + lease}
         ).first()
     if row is None:
         return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from troth import audit
@@ -29,7 +29,7 @@ from troth.dsr.requests._results import store_archive, store_report
 from troth.dsr.requests._review import EXECUTE, OPEN_TASK_STATES, PROPAGATE
 from troth.dsr.requests._states import State, check_transition
 from troth.jobs import StepContext, StepRegistry, enqueue
-from troth.store import utcnow
+from troth.store import Base, utcnow
 
 __all__ = [
     "ENGINE_KINDS",
@@ -170,15 +170,22 @@ def complete_if_done(
     return True
 
 
+_REQUESTS = Base.metadata.tables[DsrRequest.__tablename__]
+_READ = select(
+    _REQUESTS.c.state, _REQUESTS.c.kind, _REQUESTS.c.identity_sealed, _REQUESTS.c.details_sealed
+).where(_REQUESTS.c.id == bindparam("id"))
+
+
 def _execute(context: StepContext, provide: ContextProvider, executor: Executor) -> None:
     ctx = provide()
-    with context.sessions() as session:  # read only: the state changes commit with the step
-        request = session.get(DsrRequest, context.subject)
-        if request is None or request.state not in (State.APPROVED, State.RUNNING):
-            return  # denied or finished meanwhile: nothing to do
-        kind = request.kind
-        identity = ctx.unseal(request.identity_sealed)
-        details = ctx.unseal(request.details_sealed)
+    # read only (the state changes commit with the step): a plain row, no ORM object to track
+    with context.sessions.kw["bind"].connect() as connection:
+        row = connection.execute(_READ, {"id": context.subject}).first()
+    if row is None or row.state not in (State.APPROVED, State.RUNNING):
+        return  # denied or finished meanwhile: nothing to do
+    kind = row.kind
+    identity = ctx.unseal(row.identity_sealed)
+    details = ctx.unseal(row.details_sealed)
     with tempfile.TemporaryDirectory(prefix="troth-request-") as workdir:
         if kind in ENGINE_KINDS:
             result = executor.run(

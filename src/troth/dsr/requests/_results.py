@@ -55,25 +55,29 @@ def store_archive(
     Called once per request: the step that stores it commits atomically with the request's
     completion, so a retried step never finds an earlier archive.
     """
+    # the digest first (a local file, read twice), so the result row is written once, complete
+    digest, size = hashlib.sha256(), 0
+    with archive.open("rb") as source:
+        while chunk := source.read(CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
     result = RequestResult(
         request_id=request_id,
         filename=f"{request_id}-data.zip",
         report=report,
         expires_at=utcnow() + dt.timedelta(days=days),
+        size=size,
+        sha256=digest.hexdigest(),
     )
     session.add(result)
     session.flush()
-    digest, size = hashlib.sha256(), 0
     with archive.open("rb") as source:
         seq = 0
         while chunk := source.read(CHUNK_BYTES):
-            digest.update(chunk)
-            size += len(chunk)
             sealed = encrypt(secret, _header(request_id, seq) + chunk, purpose=_PURPOSE)
             session.add(ArchiveChunk(request_id=request_id, seq=seq, data=sealed))
             seq += 1
             session.flush()
-    result.size, result.sha256 = size, digest.hexdigest()
     return result
 
 
