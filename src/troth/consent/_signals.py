@@ -8,6 +8,7 @@ stored; the jurisdiction comes from a country header set by a trusted proxy.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -49,6 +50,8 @@ class RequestSignals:
         return ""
 
 
+# Visitors send many requests from one address and one browser: both reductions are cached.
+@functools.lru_cache(maxsize=4096)
 def truncate_ip(address: str) -> str:
     """The network part only: 203.0.113.77 → 203.0.113.0, 2001:db8:1:2::5 → 2001:db8:1::."""
     try:
@@ -78,6 +81,7 @@ _SYSTEMS = (
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def reduce_user_agent(user_agent: str) -> str:
     """Browser family, major version and OS, e.g. "Firefox/128 (Windows)"; "other" when unknown."""
     browser = next(

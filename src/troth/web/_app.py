@@ -128,6 +128,8 @@ def create_app(runtime: Runtime, *, background: bool = False) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=_lifespan(runtime, background),
+        # troth exports no OpenTelemetry data: skip FastAPI's provider checks on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
     install_error_handlers(app)
