@@ -7,9 +7,9 @@ import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from troth._crypto import derive_key, keyed_hash
@@ -28,20 +28,33 @@ def subject_hash(secret: str, subject: str) -> str:
     return keyed_hash(secret, subject.strip().lower(), purpose="audit.subject")
 
 
-def _digest(key: bytes, prev_hash: str, event: AuditEvent) -> str:
+def _content_digest(key: bytes, prev_hash: str, fields: tuple[Any, ...]) -> str:
+    """HMAC over (id, at, actor, action, subject_hash, detail) and the previous hash."""
+    event_id, at, actor, action, subject, detail = fields
     content = json.dumps(
-        [
-            event.id,
-            event.at.isoformat(timespec="microseconds"),
-            event.actor,
-            event.action,
-            event.subject_hash,
-            event.detail,
-            prev_hash,
-        ],
+        [event_id, at.isoformat(timespec="microseconds"), actor, action, subject, detail, prev_hash],
         separators=(",", ":"),
     )
     return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
+
+
+def _digest(key: bytes, prev_hash: str, event: AuditEvent) -> str:
+    return _content_digest(
+        key, prev_hash, (event.id, event.at, event.actor, event.action, event.subject_hash, event.detail)
+    )
+
+
+# Built once: record() is on every audited hot path (an erasure's entry among them).
+_events_table = cast(Table, AuditEvent.__table__)
+_head_table = cast(Table, AuditHead.__table__)
+_BUMP = (
+    update(_head_table)
+    .where(_head_table.c.id == 1)
+    .values(seq=_head_table.c.seq + 1)
+    .returning(_head_table.c.seq, _head_table.c.last_hash)
+)
+_APPEND = insert(_events_table)
+_LINK = update(_head_table).where(_head_table.c.id == 1).values(last_hash=bindparam("new_hash"))
 
 
 def record(
@@ -55,41 +68,25 @@ def record(
 ) -> None:
     """Append one event in the caller's transaction (it commits or rolls back with the caller)."""
     # Updating the head row first takes the write lock (a row lock on PostgreSQL,
-    # the database lock on SQLite), so concurrent appenders queue instead of forking.
-    # One round trip: RETURNING gives the new sequence number and the hash it links to.
-    head = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.last_hash)
-    ).one_or_none()
+    # the database lock on SQLite), so concurrent appenders queue instead of forking;
+    # RETURNING gives the new sequence number and the hash it links to in one round trip.
+    connection = session.connection()
+    head = connection.execute(_BUMP).one_or_none()
     if head is None:
         raise StoreError("the audit log has no head row: run `troth db upgrade`")
-    event = AuditEvent(
-        id=head.seq,
-        at=utcnow(),
-        actor=actor,
-        action=action,
-        subject_hash=subject_hash(secret, subject) if subject else None,
-        detail=json.dumps(detail or {}, sort_keys=True, separators=(",", ":"), default=str),
-        prev_hash=head.last_hash,
-        hash="",
-    )
-    event.hash = _digest(derive_key(secret, "audit.chain"), head.last_hash, event)
-    # Core statements rather than the unit of work: an erasure's audit entry is on its hot path.
-    session.execute(
-        insert(AuditEvent).values(
-            id=event.id,
-            at=event.at,
-            actor=event.actor,
-            action=event.action,
-            subject_hash=event.subject_hash,
-            detail=event.detail,
-            prev_hash=event.prev_hash,
-            hash=event.hash,
-        )
-    )
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=event.hash))
+    row = {
+        "id": head.seq,
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "subject_hash": subject_hash(secret, subject) if subject else None,
+        "detail": json.dumps(detail or {}, sort_keys=True, separators=(",", ":"), default=str),
+        "prev_hash": head.last_hash,
+    }
+    fields = (row["id"], row["at"], actor, action, row["subject_hash"], row["detail"])
+    row["hash"] = _content_digest(derive_key(secret, "audit.chain"), head.last_hash, fields)
+    connection.execute(_APPEND, row)
+    connection.execute(_LINK, {"new_hash": row["hash"]})
 
 
 @dataclass(frozen=True)
