@@ -13,6 +13,7 @@ batch and the writer retries it on fresh chain heads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import random
 import threading
@@ -110,9 +111,7 @@ class LedgerWriter:
         self._secret = secret
         self._heads = ChainHeads()
         self._closed = False
-        self._queue: queue.SimpleQueue[tuple[PreparedEvent, Future[RecordedEvent]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[tuple[PreparedEvent, _Waiter] | None] = queue.SimpleQueue()
         self._threads = [
             threading.Thread(target=self._run, name=f"troth-consent-ledger-{number}", daemon=True)
             for number in range(committers)
@@ -142,7 +141,12 @@ class LedgerWriter:
 
     async def record(self, event: PreparedEvent) -> RecordedEvent:
         """Record one event; returns once it is committed."""
-        return await asyncio.wrap_future(self.submit(event))
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[RecordedEvent] = loop.create_future()
+        if self._closed:
+            raise StoreError("the consent ledger is shutting down; retry")
+        self._queue.put((event, (loop, waiter)))
+        return await waiter
 
     def _run(self) -> None:
         while True:
@@ -162,12 +166,42 @@ class LedgerWriter:
             try:
                 events = [event for event, _ in batch]
                 recorded = record_events(self._factory, events, secret=self._secret, heads=self._heads)
+                outcomes: Sequence[RecordedEvent | StoreError] = recorded
             except Exception as exc:  # every waiting request must hear about the failure
-                for _, future in batch:
-                    future.set_exception(exc if isinstance(exc, StoreError) else StoreError(str(exc)))
-                continue
-            for (_, future), result in zip(batch, recorded, strict=True):
-                future.set_result(result)
+                failure = exc if isinstance(exc, StoreError) else StoreError(str(exc))
+                outcomes = [failure] * len(batch)
+            _settle([(waiter, outcome) for (_, waiter), outcome in zip(batch, outcomes, strict=True)])
+
+
+#: who waits for an event: a thread (a concurrent future) or a coroutine on its event loop
+_Waiter = Future[RecordedEvent] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[RecordedEvent]"]
+_Outcome = RecordedEvent | StoreError
+
+
+def _settle(answers: Sequence[tuple[_Waiter, _Outcome]]) -> None:
+    """Answer every waiter; coroutines are woken with one call per event loop, not one per event."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[RecordedEvent], _Outcome]]] = {}
+    for waiter, outcome in answers:
+        if isinstance(waiter, Future):
+            if isinstance(outcome, StoreError):
+                waiter.set_exception(outcome)
+            else:
+                waiter.set_result(outcome)
+        else:
+            by_loop.setdefault(waiter[0], []).append((waiter[1], outcome))
+    for loop, waiting in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_settle_on_loop, waiting)
+
+
+def _settle_on_loop(waiting: list[tuple[asyncio.Future[RecordedEvent], _Outcome]]) -> None:
+    for waiter, outcome in waiting:
+        if waiter.cancelled():
+            continue  # the client went away; its event is committed all the same
+        if isinstance(outcome, StoreError):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
 
 
 _WRITERS: weakref.WeakKeyDictionary[Engine, dict[str, LedgerWriter]] = weakref.WeakKeyDictionary()
