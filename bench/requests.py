@@ -48,6 +48,30 @@ worker(config=Path(sys.argv[1]), concurrency=int(sys.argv[2]), name=sys.argv[3])
 """
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def tree_cpu(roots: list[int]) -> float:
+    """User + system CPU seconds of `roots` and all their descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+            parents[int(entry.name)] = int(fields[1])
+            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    chosen, grew = set(roots), True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in chosen} - chosen
+        chosen |= more
+        grew = bool(more)
+    return sum(times.get(pid, 0.0) for pid in chosen)
+
+
 def fresh_database(name: str) -> str:
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -163,15 +187,21 @@ def run_mode(mode: str, shop_dsn: str, customers: int, count: int, folder: Path)
         emails = [f"user{1 + i * step}@example.com" for i in range(count + 200)]
         burst_ids = take_in(sessions, ctx, emails[:count])
         paced_ids = take_in(sessions, ctx, emails[count:])
+        # CPU of whatever runs the steps: this process (its worker threads, and the approvals) when
+        # embedded; the worker processes and their pool children with Celery (approvals not counted)
+        runners = [os.getpid()] if mode == "embedded" else [worker.pid for worker in workers]
+        cpu = tree_cpu(runners)
         start = time.perf_counter()
         for request_id in burst_ids:  # one approval per transaction, as an agent or auto-approval does
             approve_ids(sessions, ctx, [request_id])
         wait_done(sessions, burst_ids)
         wall = time.perf_counter() - start
+        cpu = tree_cpu(runners) - cpu
         span, _ = timings(sessions, burst_ids)
         rps = count / span
         print(
-            f"{mode:>8}: {count} requests in {wall:.2f} s wall, {span:.2f} s approval→last archive: {rps:.1f} requests/s",
+            f"{mode:>8}: {count} requests in {wall:.2f} s wall, {span:.2f} s approval→last archive: {rps:.1f} requests/s"
+            f"; {cpu / count * 1000:.1f} ms CPU per request ({'approvals and worker' if mode == 'embedded' else 'workers'})",
             flush=True,
         )
         interval = 1.0 / max(1.0, rps / 2)

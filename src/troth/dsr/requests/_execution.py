@@ -201,13 +201,14 @@ def _execute(context: StepContext, provide: ContextProvider, executor: Executor)
             request = session.get(DsrRequest, context.subject)
             if request is None or request.state not in (State.APPROVED, State.RUNNING):
                 return
-            request.state = State.RUNNING
             if kind in _ARCHIVE_KINDS and result.archive is not None:
                 stored = store_archive(
                     session, ctx.secret, request.id, result.archive, report=result.report()
                 )
             else:
                 stored = store_report(session, request.id, result.report())
+            # after the archive's flushes: the request row is written once, in its final state
+            request.state = State.RUNNING
             if _tasks_may_exist(kind):
                 _open_tasks(session, ctx, request, result)
                 session.flush()
