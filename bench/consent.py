@@ -182,8 +182,8 @@ class Load:
         return time.perf_counter() - began
 
 
-def raw_inserts(dsn: str, rows: list[dict[str, Any]], clients: int, seconds: float) -> float:
-    """Single-row INSERT + COMMIT of `rows` by `clients` threads for `seconds`: rows per second."""
+def raw_inserts(dsn: str, rows: list[dict[str, Any]], clients: int, seconds: float) -> tuple[float, float]:
+    """Single-row INSERT + COMMIT of `rows` by `clients` threads for `seconds`: (rows/s, client CPU s/row)."""
     columns = [c for c in rows[0] if c != "id"]
     statement = (
         f"INSERT INTO consent_events_raw ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
@@ -201,13 +201,13 @@ def raw_inserts(dsn: str, rows: list[dict[str, Any]], clients: int, seconds: flo
                 done[index] += 1
                 i += clients
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(done) / (time.perf_counter() - began)
+    return sum(done) / (time.perf_counter() - began), (time.process_time() - cpu) / max(sum(done), 1)
 
 
 def main() -> None:
@@ -236,7 +236,9 @@ def main() -> None:
             replica.start()
         steady = Load(ports, args.clients, "s")
         cpu_before = sum(replica.cpu_seconds() for replica in servers)
+        client_before = time.process_time()
         elapsed = steady.run(args.seconds)
+        client_cpu = time.process_time() - client_before
         server_cpu = sum(replica.cpu_seconds() for replica in servers) - cpu_before
         http_rate = len(steady.acked) / elapsed
         latencies = sorted(steady.latencies)
@@ -268,7 +270,7 @@ def main() -> None:
             chains = verify_chain(session, secret=SECRET)
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE consent_events_raw (LIKE consent_events INCLUDING ALL)"))
-        raw_rate = raw_inserts(dsn, rows, args.clients, args.seconds)
+        raw_rate, raw_client_cpu = raw_inserts(dsn, rows, args.clients, args.seconds)
         engine.dispose()
     finally:
         for replica in servers:
@@ -281,8 +283,15 @@ def main() -> None:
     print(
         f"http ingest: {len(steady.acked)} events, {http_rate:.0f} events/s, p50={p50 * 1000:.1f} ms p99={p99 * 1000:.1f} ms"
     )
-    print(f"server CPU per event: {server_cpu / max(len(steady.acked), 1) * 1000:.2f} ms")
-    print(f"raw single-row INSERT+COMMIT: {raw_rate:.0f} rows/s")
+    events = max(len(steady.acked), 1)
+    print(
+        f"CPU per event: server {server_cpu / events * 1000:.3f} ms, "
+        f"HTTP clients {client_cpu / events * 1000:.3f} ms"
+    )
+    print(
+        f"raw single-row INSERT+COMMIT: {raw_rate:.0f} rows/s, "
+        f"inserting clients' CPU {raw_client_cpu * 1000:.3f} ms per row"
+    )
     print(
         f"crash run: {len(crash.acked)} acknowledged, {crash.failures} refused during restart "
         f"({restart_seconds[0]:.2f}s), {len(stored)} stored, chains verified={chains.ok} ({chains.checked} events)"
