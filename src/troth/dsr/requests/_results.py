@@ -74,10 +74,11 @@ def store_archive(
     with archive.open("rb") as source:
         seq = 0
         while chunk := source.read(CHUNK_BYTES):
+            if seq:
+                session.flush()  # the previous chunk is written before the next is read
             sealed = encrypt(secret, _header(request_id, seq) + chunk, purpose=_PURPOSE)
             session.add(ArchiveChunk(request_id=request_id, seq=seq, data=sealed))
             seq += 1
-            session.flush()
     return result
 
 
