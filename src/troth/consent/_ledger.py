@@ -17,7 +17,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Table, func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from troth._crypto import derive_key
@@ -127,10 +129,47 @@ def append_events(
         recorded.append(
             RecordedEvent(event.consent_id, seq + 1, row["hash"], event.created_at, event.expires_at)
         )
-    if rows:
-        # A Core insert: executemany without the ORM bulk machinery, a third less CPU per event.
+    if rows and session.get_bind().dialect.name == "postgresql":
+        _copy_rows(session, rows)
+    elif rows:
+        # A Core insert: executemany without the ORM bulk machinery.
         session.execute(insert(_EVENTS), rows)
     return recorded
+
+
+_COPIED = tuple(column.name for column in _EVENTS.columns if column.name != "id")
+_DECISIONS = _COPIED.index("decisions")
+_MOMENTS = tuple(_COPIED.index(name) for name in ("created_at", "expires_at"))
+
+
+def _copy_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` on PostgreSQL with one COPY in the session's transaction.
+
+    COPY costs both sides a fraction of one INSERT per row. It checks the same
+    constraints, so a raced (consent_id, seq) still fails the batch; its errors
+    are raised as SQLAlchemy's, like any statement's, for the caller to retry.
+    """
+    connection = session.connection()
+    preparer = connection.dialect.identifier_preparer
+    statement = (
+        f"COPY {preparer.format_table(_EVENTS)} ({', '.join(preparer.quote(name) for name in _COPIED)}) "
+        "FROM STDIN"
+    )
+    driver = connection.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                values = [row[name] for name in _COPIED]
+                values[_DECISIONS] = json.dumps(values[_DECISIONS])
+                for index in _MOMENTS:  # naive UTC, as UTCDateTime stores them
+                    values[index] = values[index].astimezone(dt.UTC).replace(tzinfo=None)
+                copy.write_row(values)
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from None
+    except psycopg.Error as exc:
+        if driver.closed:  # type: ignore[union-attr]
+            connection.invalidate(exc)
+        raise OperationalError(statement, None, exc) from None
 
 
 def ensure_texts(session: Session, config: BannerConfig, *, now: dt.datetime | None = None) -> None:
