@@ -2,8 +2,8 @@
 
     python bench/consent.py [--clients 32] [--seconds 8] [--database URL]
 
-1. Starts `troth serve` on the test shop's declaration with a fresh PostgreSQL
-   schema as its store.
+1. Starts `troth serve` with its production defaults on the test shop's
+   declaration with a fresh PostgreSQL schema as its store.
 2. Steady state: N clients POST /api/v1/consent for a fixed time (keep-alive
    connections; each visitor makes a few decisions, so chains grow): events/s,
    p50 and p99 latency of acknowledged requests.
@@ -70,8 +70,7 @@ class Server:
     def start(self) -> float:
         began = time.perf_counter()
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("troth")), "serve", "--config", str(DECLARATION), "--port", str(self.port),
-             "--log-level", "warning"],
+            [str(Path(sys.executable).with_name("troth")), "serve", "--config", str(DECLARATION), "--port", str(self.port)],
             env=self.env,
         )  # fmt: skip
         while True:
