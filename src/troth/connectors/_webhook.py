@@ -19,14 +19,15 @@ import hmac
 import json
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from troth._crypto import constant_time_equal
 from troth._errors import ConnectorError
 from troth.connectors._base import Connector, Fault, Lookup, Operation, Remote
 from troth.declaration import Dataset
+
+if TYPE_CHECKING:  # imported when a webhook dataset is opened: `troth serve` need not load it at start
+    import httpx
 
 __all__ = ["WebhookConnector", "sign", "verify"]
 
@@ -54,7 +55,11 @@ class WebhookConnector(Connector):
         self.url = str(dataset.webhook.url)
         self.page_size = dataset.webhook.page_size
         self._secret = secret
-        self._client = client or httpx.Client(timeout=dataset.timeout_seconds)
+        if client is None:
+            import httpx
+
+            client = httpx.Client(timeout=dataset.timeout_seconds)
+        self._client = client
 
     def _post(self, payload: dict[str, Any], collection: str, *, key: str = "") -> dict[str, Any]:
         body = json.dumps(payload, default=str, separators=(",", ":")).encode()
@@ -67,6 +72,8 @@ class WebhookConnector(Connector):
         if key:
             headers["Idempotency-Key"] = key
         where = f"POST {self.url} ({payload['action']})"
+        import httpx
+
         try:
             response = self._client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
