@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from email.utils import parseaddr
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
     select_autoescape,
 )
@@ -42,14 +43,30 @@ def mail_environment() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        # templates ship with troth: compiled once per process, never re-checked on disk
+        auto_reload=False,
     )
 
 
+@lru_cache(maxsize=512)
+def _template(name: str) -> Template | None:
+    """A compiled template, or None when there is none (a miss is remembered too)."""
+    try:
+        return mail_environment().get_template(name)
+    except TemplateNotFound:
+        return None
+
+
 def new_message_id(sender: str) -> str:
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "troth.invalid"
-    return f"<{uuid.uuid4().hex}@{domain}>"
+    return f"<{uuid.uuid4().hex}@{_domain(sender)}>"
 
 
+@lru_cache(maxsize=256)
+def _domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "troth.invalid"
+
+
+@lru_cache(maxsize=1024)
 def _check_address(address: str) -> str:
     _name, email = parseaddr(address)
     if "@" not in email or any(c in address for c in "\r\n"):
@@ -108,20 +125,16 @@ def enqueue(
 
     The text template has two blocks, `subject` and `body`.
     """
-    env = mail_environment()
-    try:
-        text_template = env.get_template(f"{template}.txt.j2")
-    except TemplateNotFound:
-        raise ConfigurationError(f"no mail template {template}.txt.j2") from None
+    text_template = _template(f"{template}.txt.j2")
+    if text_template is None:
+        raise ConfigurationError(f"no mail template {template}.txt.j2")
     values = {"settings": settings, **context}
     if not {"subject", "body"} <= text_template.blocks.keys():
         raise ConfigurationError(f"mail template {template}.txt.j2 needs a `subject` and a `body` block")
     subject = "".join(text_template.blocks["subject"](text_template.new_context(values))).strip()
     text = "".join(text_template.blocks["body"](text_template.new_context(values))).strip() + "\n"
-    try:
-        html = env.get_template(f"{template}.html.j2").render(values)
-    except TemplateNotFound:
-        html = ""
+    html_template = _template(f"{template}.html.j2")
+    html = html_template.render(values) if html_template is not None else ""
     return enqueue_message(
         session,
         settings=settings,

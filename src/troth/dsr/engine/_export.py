@@ -92,11 +92,19 @@ class _Table:
         self.names = [f.name for f in collection.fields]
         self.json = _Spool()
         self.csv = _Spool()
-        self.writer = csv.writer(self.csv)
-        self.writer.writerow([*self.names, "_deleted", "_found_as"])
+        # a batch's CSV lines are formatted into one buffer, then go to the spool in one write
+        self._lines = io.StringIO()
+        self._writer = csv.writer(self._lines)
+        self.write_csv([[*self.names, "_deleted", "_found_as"]])
         self.count = 0
         self.deleted = 0
         self.keys: set[tuple[Any, ...]] | None = None
+
+    def write_csv(self, lines: list[list[Any]]) -> None:
+        self._writer.writerows(lines)
+        self.csv.write(self._lines.getvalue())
+        self._lines.seek(0)
+        self._lines.truncate()
 
     @property
     def file(self) -> str:
@@ -166,7 +174,7 @@ class ArchiveWriter:
         if not records:
             return
         table.json.write((",\n" if table.count else "") + _ENCODER.encode(records)[1:-1])
-        table.writer.writerows(lines)
+        table.write_csv(lines)
         table.count += len(records)
         for name, labels in shape.labelled:
             values = [r[name] for r in records if r[name] is not None and r[name] != ""]

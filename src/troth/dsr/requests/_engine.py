@@ -72,6 +72,8 @@ class EngineExecutor:
         self.secret = secret
         self.declaration = declaration
         self._local = threading.local()
+        #: plans depend only on the declaration and the kinds of identity: made once per pair
+        self._plans: tuple[Declaration, dict[tuple[str, ...], Plan]] | None = None
         self._all: list[Connector] = []
         self._lock = threading.Lock()
 
@@ -87,6 +89,16 @@ class EngineExecutor:
             self._all.extend(opened.values())
         self._local.connectors = (declaration, opened)
         return opened
+
+    def _plan(self, declaration: Declaration, identities: Identities) -> Plan:
+        cached = self._plans
+        if cached is None or cached[0] is not declaration:
+            cached = self._plans = (declaration, {})
+        kinds = tuple(identities)
+        plan = cached[1].get(kinds)
+        if plan is None:
+            plan = cached[1][kinds] = make_plan(declaration, kinds)
+        return plan
 
     def close(self) -> None:
         with self._lock:
@@ -107,7 +119,9 @@ class EngineExecutor:
         if kind in ("access", "portability"):
             archive = workdir / "export.zip"
             with archive.open("wb") as out:
-                exported = export_subject(declaration, connectors, identities, out)
+                exported = export_subject(
+                    declaration, connectors, identities, out, plan=self._plan(declaration, identities)
+                )
             rows = [f"{name}: {count} row(s)" for name, count in exported.counts.items() if count]
             return ExecutionResult(
                 lines=rows or ["We hold no data about you in our databases."],
@@ -139,7 +153,7 @@ class EngineExecutor:
             key: sum(int(o.get(key, 0) or 0) for o in result.outcomes)
             for key in ("deleted", "anonymised", "updated", "retained")
         }
-        plan = make_plan(declaration, identities)
+        plan = self._plan(declaration, identities)
         return ExecutionResult(
             lines=lines or ["We found no data about you to change."],
             kept=kept,
