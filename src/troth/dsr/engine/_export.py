@@ -277,22 +277,30 @@ class ArchiveWriter:
         for d_index, (dataset, tables) in enumerate(by_dataset.items()):
             entry.write((", " if d_index else "").encode() + json.dumps(dataset).encode() + b": {")
             for t_index, table in enumerate(tables):
-                fields = {
-                    f.name: {
-                        "categories": f.categories,
-                        "label": f.label
-                        or ", ".join(self.declaration.category_label(c) for c in f.categories),
-                    }
-                    for f in table.collection.fields
-                }
-                meta = {"label": table.collection.label or table.collection.name, "fields": fields}
-                prefix = (", " if t_index else "") + json.dumps(table.collection.name) + ": "
-                entry.write((prefix + json.dumps(meta)[:-1] + ', "rows": [\n').encode())
+                entry.write((b", " if t_index else b"") + self._table_head(table))
                 for chunk in table.json.chunks():
                     entry.write(chunk)
                 entry.write(b"\n]}")
             entry.write(b"}")
         entry.write(b"}}\n")
+
+    def _table_head(self, table: _Table) -> bytes:
+        """`"name": {"label": …, "fields": {…}, "rows": [` of one collection; the same for every person."""
+        cache_key = ("export-head", table.dataset.id, table.collection.name)
+        head = self.plan.cache.get(cache_key)
+        if isinstance(head, bytes):
+            return head
+        fields = {
+            f.name: {
+                "categories": f.categories,
+                "label": f.label or ", ".join(self.declaration.category_label(c) for c in f.categories),
+            }
+            for f in table.collection.fields
+        }
+        meta = {"label": table.collection.label or table.collection.name, "fields": fields}
+        head = (json.dumps(table.collection.name) + ": " + json.dumps(meta)[:-1] + ', "rows": [\n').encode()
+        self.plan.cache[cache_key] = head
+        return head
 
     def _index_html(self, when: str, policy: str) -> str:
         """The human-readable page: what is held, grouped by category, in the declaration's words."""
