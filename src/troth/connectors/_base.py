@@ -84,7 +84,7 @@ class Relink:
 
 @dataclass(frozen=True)
 class EnsureRow:
-    """Insert `values` unless a row with the same key exists (the tombstone placeholder)."""
+    """Insert `values` unless a row with the same key exists (the tombstone row)."""
 
     table: str
     key_columns: Sequence[str]

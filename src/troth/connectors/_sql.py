@@ -66,9 +66,9 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 class SqlConnector(Connector):
-    """Shared SQL: subclasses set the placeholder, time limits and how keys are matched."""
+    """Shared SQL: subclasses set the parameter marker, time limits and how keys are matched."""
 
-    placeholder: ClassVar[str] = "%s"
+    param_marker: ClassVar[str] = "%s"  # the DB-API parameter marker
     batch_size: ClassVar[int] = 500
     text_cast: ClassVar[str] = "{}"
 
@@ -88,7 +88,7 @@ class SqlConnector(Connector):
 
     def match(self, columns: Sequence[str], keys: Sequence[Key]) -> tuple[str, list[Any]]:
         """A WHERE fragment matching rows whose `columns` equal one of `keys`, and its parameters."""
-        ph = self.placeholder
+        ph = self.param_marker
         padded = list(keys)
         # Pad to a power of two so a handful of statement shapes serve every batch.
         size = 1
@@ -138,7 +138,7 @@ class SqlConnector(Connector):
         if lookup.match == "contains":
             target = "lower(" + self.text_cast.format(self._quote(lookup.field)) + ")"
             for chunk in _chunks(lookup.values, 50):
-                where = " OR ".join([f"{target} LIKE {self.placeholder} ESCAPE '!'"] * len(chunk))
+                where = " OR ".join([f"{target} LIKE {self.param_marker} ESCAPE '!'"] * len(chunk))
                 params = ["%" + _like_escape(str(v).lower()) + "%" for v in chunk]
                 yield from self._guarded(connection, head + where, params, name)
             return
@@ -189,7 +189,7 @@ class SqlConnector(Connector):
 
     def statements(self, op: Delete | Update | UpdateEach | Relink) -> Iterator[tuple[str, list[Any]]]:
         """The write statements of one operation, in batches of keys."""
-        ph, table = self.placeholder, self.table(op.table)
+        ph, table = self.param_marker, self.table(op.table)
         if isinstance(op, Relink):
             value = ph if op.replacement is not None else "NULL"
             extra = [op.replacement] if op.replacement is not None else []
@@ -223,14 +223,16 @@ class SqlConnector(Connector):
             if exists is not None:
                 return 0
             columns = ", ".join(self._quote(c) for c in op.values)
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join([self.placeholder] * len(op.values))})"
+            sql = (
+                f"INSERT INTO {table} ({columns}) VALUES ({', '.join([self.param_marker] * len(op.values))})"
+            )
             return self._run(connection, sql, list(op.values.values()), op.table)
         if isinstance(op, Rewrite):
             return self._rewrite(connection, op, self.table(op.table))
         return sum(self._run(connection, sql, params, op.table) for sql, params in self.statements(op))
 
     def _rewrite(self, connection: Connection, op: Rewrite, table: str) -> int:
-        ph = self.placeholder
+        ph = self.param_marker
         keys = ", ".join(self._quote(c) for c in op.key_columns)
         changed: list[tuple[Any, Key]] = []
         for chunk in _chunks(op.keys, self.batch_size):
@@ -288,7 +290,7 @@ class PostgresConnector(SqlConnector):
 
     def match(self, columns: Sequence[str], keys: Sequence[Key]) -> tuple[str, list[Any]]:
         if len(columns) == 1:
-            return f"{self._quote(columns[0])} = ANY({self.placeholder})", [[k[0] for k in keys]]
+            return f"{self._quote(columns[0])} = ANY({self.param_marker})", [[k[0] for k in keys]]
         return super().match(columns, keys)
 
     #: results up to this size come back in one prepared round trip; larger ones are streamed
@@ -390,7 +392,7 @@ class MySQLConnector(SqlConnector):
 class SQLiteConnector(SqlConnector):
     """SQLite: a progress handler aborts any statement that outlives the dataset's time limit."""
 
-    placeholder = "?"
+    param_marker = "?"
 
     def create_engine(self, url: URL) -> Engine:
         limit = self.dataset.timeout_seconds

@@ -131,7 +131,7 @@ class Collection(Strict):
     soft_delete: str = Field("", description="column marking a row deleted (a timestamp or a flag)")
     restrict_column: str = Field("", description="boolean column set while processing is restricted")
     tombstone: dict[str, Scalar] | None = Field(
-        None, description="placeholder row that NOT NULL links are re-pointed to when their owner is erased"
+        None, description="stand-in row that NOT NULL links are re-pointed to when their owner is erased"
     )
     fields: list[DatasetField] = Field(min_length=1)
 

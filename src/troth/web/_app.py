@@ -104,7 +104,9 @@ def _lifespan(runtime: Runtime, background: bool) -> Any:
         from troth.mail import OutboxSender
 
         loop = asyncio.get_running_loop()
-        # Signals reach only the main thread: an app served from another thread (tests) has no SIGHUP.
+        # Signals reach only the main thread: an app served from another thread (tests) has no SIGHUP,
+        # and event loops without signal support (Windows) raise NotImplementedError: reload then
+        # stays available through POST /api/v1/admin/reload.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, runtime.reload_logged))
         sender = OutboxSender(runtime.sessions, runtime.settings)
