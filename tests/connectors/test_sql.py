@@ -103,6 +103,28 @@ def test_keys_are_batched_and_identifiers_quoted(target: tuple[Dataset, str]) ->
         assert len(list(connector.fetch(Lookup(collection, "group", [0, 1, 2], ["select"])))) == 600
 
 
+def test_several_lookups_at_once_answer_as_one_by_one(target: tuple[Dataset, str]) -> None:
+    dataset, url = target
+    collection = dataset.collections[0]
+    lookups = [
+        Lookup(collection, "group", [0], ["select", "group"]),  # 400 rows: over the cap set below
+        Lookup(collection, "from", ["p3@example.org", "p4@example.org"], ["select", "from"]),
+        Lookup(collection, "select", [5, 6, 99999], ["select"]),
+    ]
+    with open_connector(dataset, {"APP_URL": url}) as connector:
+        connector.small_result = 100  # type: ignore[attr-defined]  # the first answer must be streamed
+        one_by_one = [sorted(map(tuple, connector.fetch(lookup))) for lookup in lookups]
+        together = [sorted(map(tuple, rows)) for rows in connector.fetch_many(lookups)]
+        assert together == one_by_one
+        assert [len(rows) for rows in together] == [400, 1200 // 7 * 2 + 1, 2]
+        broken = Lookup(collection.model_copy(update={"name": "no_such_table"}), "select", [1], ["select"])
+        with pytest.raises(ConnectorError) as caught:
+            for rows in connector.fetch_many([lookups[2], broken]):
+                list(rows)
+        assert caught.value.table == "no_such_table" and "no_such_table" in caught.value.sql
+        assert sorted(map(tuple, connector.fetch(lookups[2]))) == one_by_one[2]
+
+
 def test_every_statement_is_bounded_and_errors_name_dataset_table_and_sql(
     target: tuple[Dataset, str],
 ) -> None:
@@ -113,9 +135,17 @@ def test_every_statement_is_bounded_and_errors_name_dataset_table_and_sql(
         error = caught.value
         assert (error.dataset, error.table) == ("app", "slow")
         assert "SELECT" in error.sql and "slow" in str(error)
+        # the refused statement is named, and what ran before it in the transaction is undone
         with pytest.raises(ConnectorError) as missing:
-            connector.erase([Delete("no_such_table", ["id"], [(1,)])])
+            connector.erase(
+                [Delete("order", ["select", "group"], [(1, 1)]), Delete("no_such_table", ["id"], [(1,)])]
+            )
         assert missing.value.table == "no_such_table" and "DELETE" in missing.value.sql
+        assert "no_such_table" in missing.value.sql
+        collection = dataset.collections[0]
+        assert list(connector.fetch(Lookup(collection, "select", [1], ["select"]))) == [(1,)]
+        # the connection is usable afterwards
+        assert connector.erase([Delete("order", ["select", "group"], [(1, 1)])]) == [1]
 
 
 def test_connection_settings_come_from_the_environment() -> None:

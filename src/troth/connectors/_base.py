@@ -10,7 +10,7 @@ through a signed webhook (`_webhook.py`).
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -125,6 +125,14 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def fetch(self, lookup: Lookup) -> Iterator[Sequence[Any]]:
         """Stream the matching rows as tuples in `lookup.columns` order."""
+
+    def fetch_many(self, lookups: Sequence[Lookup]) -> list[Iterable[Sequence[Any]]]:
+        """Each lookup's rows, in order; consume them in order.
+
+        A store that can answer several lookups in one round trip overrides this;
+        by default each is an ordinary `fetch`, run when its rows are read.
+        """
+        return [self.fetch(lookup) for lookup in lookups]
 
     @abc.abstractmethod
     def erase(self, operations: Sequence[Operation], *, fault: Fault | None = None) -> list[int]:

@@ -12,7 +12,7 @@ always quoted, and every statement is bounded by the dataset's
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -120,21 +120,26 @@ class SqlConnector(Connector):
         return found
 
     def _connection(self) -> Connection:
-        if self._reader is None:
+        if self._reader is None or self._reader.invalidated:
             try:
                 self._reader = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             except SQLAlchemyError as exc:
                 raise self._error(exc, "", "") from None
         return self._reader
 
-    def fetch(self, lookup: Lookup) -> Iterator[Sequence[Any]]:
-        name = lookup.collection.name
-        connection = self._connection()
-        shape = (name, lookup.field, tuple(lookup.columns), lookup.match)
+    def _head(self, lookup: Lookup) -> str:
+        """`SELECT <columns> FROM <table> WHERE `, built once per shape of lookup."""
+        shape = (lookup.collection.name, lookup.field, tuple(lookup.columns), lookup.match)
         head = self._heads.get(shape)
         if head is None:
             columns = ", ".join(self._quote(c) for c in lookup.columns)
-            head = self._heads[shape] = f"SELECT {columns} FROM {self.table(name)} WHERE "
+            head = self._heads[shape] = f"SELECT {columns} FROM {self.table(lookup.collection.name)} WHERE "
+        return head
+
+    def fetch(self, lookup: Lookup) -> Iterator[Sequence[Any]]:
+        name = lookup.collection.name
+        connection = self._connection()
+        head = self._head(lookup)
         if lookup.match == "contains":
             target = "lower(" + self.text_cast.format(self._quote(lookup.field)) + ")"
             for chunk in _chunks(lookup.values, 50):
@@ -281,6 +286,10 @@ class PostgresConnector(SqlConnector):
     text_cast = "CAST({} AS TEXT)"
     batch_size = 5000
 
+    def __init__(self, dataset: Dataset, url: URL) -> None:
+        super().__init__(dataset, url)
+        self._streamer: Connection | None = None
+
     def create_engine(self, url: URL) -> Engine:
         limit = int(self.dataset.timeout_seconds * 1000)
         options = f"-c statement_timeout={limit} -c lock_timeout={limit}"
@@ -306,39 +315,114 @@ class PostgresConnector(SqlConnector):
             yield from rows
             return
         del rows
+        yield from self._streamed(sql, params)
+
+    def _overflow(self, lookup: Lookup, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
+        try:
+            yield from self._streamed(sql, params)
+        except self.errors() as exc:
+            raise self._error(exc, lookup.collection.name, sql) from None
+
+    def _streamed(self, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
+        """Rows of a large result in chunks, on a connection of its own.
+
+        A connection that has streamed in chunked-rows mode can hand its next
+        pipeline a chunk status it does not expect (libpq 18), so the connection
+        that pipelines lookups never streams.
+        """
+        if self._streamer is None or self._streamer.invalidated:
+            self._streamer = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        raw = self._streamer.connection.driver_connection
+        assert raw is not None
         with raw.cursor() as cursor:
             yield from cursor.stream(sql, tuple(params), size=2000)
 
-    def erase(self, operations: Sequence[Operation], *, fault: Fault | None = None) -> list[int]:
-        """As the base class; plain writes hold the transaction on the driver's connection.
+    def fetch_many(self, lookups: Sequence[Lookup]) -> list[Iterable[Sequence[Any]]]:
+        """Several lookups in one round trip (pipelined), when each is one statement.
 
-        Deletes and updates run through the driver alone, so the wrapper's transaction
-        bookkeeping is skipped; a tombstone check or a mention rewrite (which read through
-        the wrapper) takes the base class's path.
+        Each answer is capped as in `stream`, so memory stays bounded: a lookup
+        whose rows overflow the cap is read again, streamed. Lookups with more
+        keys than a batch, or searching free text, run one by one.
+        """
+        single = all(lk.match == "equals" and len(lk.values) <= self.batch_size for lk in lookups)
+        if len(lookups) < 2 or not single:
+            return super().fetch_many(lookups)
+        connection = self._connection()
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        sent: list[tuple[Lookup, str, list[Any], Any]] = []
+        try:
+            with raw.pipeline():
+                for lookup in lookups:
+                    where, params = self.match([lookup.field], [(v,) for v in lookup.values])
+                    sql = self._head(lookup) + where
+                    cursor = raw.cursor()
+                    sent.append((lookup, sql, params, cursor))
+                    cursor.execute(f"{sql} LIMIT {self.small_result + 1}", tuple(params), prepare=True)
+            answers: list[Iterable[Sequence[Any]]] = []
+            for lookup, sql, params, cursor in sent:
+                rows = cursor.fetchall()
+                if len(rows) > self.small_result:
+                    del rows
+                    answers.append(self._overflow(lookup, sql, params))
+                else:
+                    answers.append(rows)
+            return answers
+        except self.errors() as exc:
+            if raw.broken or raw.closed:
+                connection.invalidate()  # the next lookup connects afresh
+            # the first statement without a result is the one the server refused
+            table, sql = next(
+                ((lk.collection.name, q) for lk, q, _p, c in sent if c.pgresult is None), ("", "")
+            )
+            raise self._error(exc, table, sql) from None
+        finally:
+            for *_rest, cursor in sent:
+                cursor.close()
+
+    def erase(self, operations: Sequence[Operation], *, fault: Fault | None = None) -> list[int]:
+        """As the base class, in one round trip: plain writes are pipelined on the driver's connection.
+
+        BEGIN, every DELETE / UPDATE and COMMIT are sent without waiting for each
+        answer (the server still runs them in order, in one transaction), so an
+        erasure costs one wait for the database instead of one per statement.
+        A tombstone check or a mention rewrite reads before it writes: those
+        take the base class's path, statement by statement.
         """
         if any(isinstance(op, (EnsureRow, Rewrite, Remote)) for op in operations):
             return super().erase(operations, fault=fault)
-        counts: list[int] = []
-        table = ""
         connection = self._writing()
         raw = connection.connection.driver_connection
         assert raw is not None
+        sent: list[tuple[int, str, str, Any]] = []  # (operation, table, SQL, cursor)
         try:
-            with raw.transaction():
-                for operation in operations:
+            with raw.pipeline(), raw.transaction():
+                for index, operation in enumerate(operations):
                     table = getattr(operation, "table", "")
                     if fault is not None:
                         fault(f"{self.dataset.id}.{table}:{type(operation).__name__}")
-                    counts.append(self._apply(connection, operation))
+                    assert isinstance(operation, (Delete, Update, UpdateEach, Relink))
+                    for sql, params in self.statements(operation):
+                        cursor = raw.cursor()
+                        sent.append((index, table, sql, cursor))
+                        cursor.execute(sql, tuple(params), prepare=True)
+            counts = [0] * len(operations)
+            for index, _table, _sql, cursor in sent:
+                counts[index] += max(cursor.rowcount, 0)
+            return counts
         except self.errors() as exc:
             if raw.broken or raw.closed:
                 connection.invalidate()  # the next request connects afresh
-            raise self._error(exc, table, "") from None
-        except ConnectorError:
+            # the first statement without a result is the one the server refused
+            table, sql = next(((t, q) for _i, t, q, c in sent if c.pgresult is None), ("", ""))
+            raise self._error(exc, table, sql) from None
+        except BaseException:
             if raw.broken or raw.closed:
                 connection.invalidate()
             raise
-        return counts
+        finally:
+            for *_rest, cursor in sent:
+                cursor.close()
 
     def execute(self, connection: Connection, sql: str, params: Sequence[Any]) -> int:
         # prepared on the server: erasure sends the same few statement shapes for every person
@@ -348,6 +432,12 @@ class PostgresConnector(SqlConnector):
             cursor.execute(sql, tuple(params), prepare=True)
             count: int = cursor.rowcount
             return count
+
+    def close(self) -> None:
+        if self._streamer is not None:
+            self._streamer.close()
+            self._streamer = None
+        super().close()
 
     def driver_errors(self) -> tuple[type[Exception], ...]:
         import psycopg

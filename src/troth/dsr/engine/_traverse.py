@@ -8,7 +8,7 @@ ids for order items), which the traversal must remember anyway.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from troth.connectors import Connector, Lookup
@@ -90,31 +90,46 @@ class Traversal:
         return {d[1]: list(v) for d, v in self.domains.items() if d[0] == "identity"}
 
     def run(self, sink: Sink, *, progress: Callable[[str, int], None] | None = None) -> None:
+        """Look up every key once, in rounds, until a round finds nothing new.
+
+        A round sends, per data store, every lookup that has keys waiting, together
+        (one round trip where the store can pipeline them); what a round finds
+        feeds the next. Customer → orders → items is three rounds, however many
+        collections hang off each level.
+        """
         cursors = [0] * len(self.plan.lookups)
-        progressed = True
-        while progressed:
-            progressed = False
+        while True:
+            ready: dict[str, list[tuple[LookupSpec, Sequence[Any]]]] = {}
             for index, spec in enumerate(self.plan.lookups):
                 values = self.domains.get(spec.source, [])
-                if cursors[index] >= len(values):
-                    continue
-                fresh = values[cursors[index] :]
-                cursors[index] = len(values)
-                progressed = True
-                count = self._lookup(spec, fresh, sink)
-                if progress is not None:
-                    progress(spec.describe(), count)
+                if cursors[index] < len(values):
+                    ready.setdefault(spec.dataset.id, []).append((spec, values[cursors[index] :]))
+                    cursors[index] = len(values)
+            if not ready:
+                return
+            for dataset_id, batch in ready.items():
+                connector = self.connectors[dataset_id]
+                plain = [(spec, values) for spec, values in batch if spec.match == "equals"]
+                answers = connector.fetch_many(
+                    [Lookup(s.collection, s.field, v, self._columns[s.key]) for s, v in plain]
+                )
+                for (spec, _values), rows in zip(plain, answers, strict=True):
+                    count = self._take(spec, rows, sink)
+                    if progress is not None:
+                        progress(spec.describe(), count)
+                for spec, needles in batch:
+                    if spec.match == "contains":
+                        count = self._mentions(spec, needles, sink)
+                        if progress is not None:
+                            progress(spec.describe(), count)
 
-    def _lookup(self, spec: LookupSpec, values: Sequence[Any], sink: Sink) -> int:
-        connector = self.connectors[spec.dataset.id]
-        if spec.match == "contains":
-            return self._mentions(spec, values, sink)
+    def _take(self, spec: LookupSpec, rows: Iterable[Sequence[Any]], sink: Sink) -> int:
         columns = self._columns[spec.key]
         pk, feeds = self._feeds[spec.key]
         seen = self._seen.setdefault(spec.key, set()) if spec.key in self._dedupe else None
         batch: list[Sequence[Any]] = []
         count = 0
-        for row in connector.fetch(Lookup(spec.collection, spec.field, values, columns)):
+        for row in rows:
             if seen is not None:
                 key = tuple(row[i] for i in pk)
                 if key in seen:
