@@ -148,6 +148,85 @@ def test_every_statement_is_bounded_and_errors_name_dataset_table_and_sql(
         assert connector.erase([Delete("order", ["select", "group"], [(1, 1)])]) == [1]
 
 
+HOSTILE = 'we"ird; DROP TABLE x; -- 100% %s'
+
+
+@pytest.fixture
+def hostile(postgres_url: str) -> Iterator[tuple[Dataset, str]]:
+    """A PostgreSQL table whose name is quotes, a semicolon, a comment and percent signs."""
+    schema = f"troth_conn_{uuid.uuid4().hex[:8]}"
+    quoted = '"' + HOSTILE.replace('"', '""') + '"'
+    engine = create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        create = f'CREATE TABLE "{schema}".{quoted} (id INTEGER PRIMARY KEY, owner TEXT)'
+        connection.exec_driver_sql(create.replace("%", "%%"))
+        connection.exec_driver_sql(f'CREATE TABLE "{schema}".x (id INTEGER PRIMARY KEY)')
+        values = ", ".join(f"({i}, 'p{i % 5}@example.org')" for i in range(1, 101))
+        connection.exec_driver_sql(f'INSERT INTO "{schema}".{quoted} VALUES {values}'.replace("%", "%%"))
+    dataset = Dataset.model_validate(
+        {
+            "id": "app",
+            "connection_env": "APP_URL",
+            "db_schema": schema,
+            "collections": [
+                {"name": HOSTILE, "fields": [{"name": "id"}, {"name": "owner", "identity": "email"}]}
+            ],
+        }
+    )
+    yield dataset, postgres_url
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    engine.dispose()
+
+
+def _count(url: str, schema: str, table: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        quoted = '"' + table.replace('"', '""') + '"'
+        found = connection.exec_driver_sql(f'SELECT count(*) FROM "{schema}".{quoted}'.replace("%", "%%"))
+        count = int(found.scalar_one())
+    engine.dispose()
+    return count
+
+
+def test_statements_sent_together_keep_hostile_names_inert(hostile: tuple[Dataset, str]) -> None:
+    dataset, url = hostile
+    collection = dataset.collections[0]
+    with open_connector(dataset, {"APP_URL": url}) as connector:
+        answers = connector.fetch_many(
+            [
+                Lookup(collection, "owner", ["p1@example.org"], ["id"]),
+                Lookup(collection, "id", [1, 2, 3], ["id", "owner"]),
+            ]
+        )
+        assert [len(list(rows)) for rows in answers] == [20, 3]
+        counts = connector.erase(
+            [
+                Update(HOSTILE, {"owner": "x'); DROP TABLE x; --"}, ["id"], [(1,), (2,)]),
+                Delete(HOSTILE, ["id"], [(k,) for k in range(1, 11)]),
+            ]
+        )
+        assert counts == [2, 10]
+    assert _count(url, dataset.db_schema, HOSTILE) == 90 and _count(url, dataset.db_schema, "x") == 0
+
+
+def test_an_erasure_too_large_for_one_message_is_still_one_transaction(
+    hostile: tuple[Dataset, str],
+) -> None:
+    dataset, url = hostile
+    with open_connector(dataset, {"APP_URL": url}) as connector:
+        connector.batch_statements = 1  # type: ignore[attr-defined]
+        assert connector.erase([Delete(HOSTILE, ["id"], [(1,)]), Delete(HOSTILE, ["id"], [(2,), (3,)])]) == [
+            1,
+            2,
+        ]
+        with pytest.raises(ConnectorError) as caught:
+            connector.erase([Delete(HOSTILE, ["id"], [(4,)]), Delete("no_such_table", ["id"], [(1,)])])
+        assert caught.value.table == "no_such_table"
+    assert _count(url, dataset.db_schema, HOSTILE) == 97  # row 4 is still there
+
+
 def test_connection_settings_come_from_the_environment() -> None:
     dataset = _dataset()
     with pytest.raises(ConfigurationError, match="set the environment variable APP_URL"):

@@ -6,11 +6,13 @@ time: keys go in batches (`= ANY(%s)` on PostgreSQL, padded `IN (...)` lists
 elsewhere, so each shape is one cached / prepared statement), identifiers are
 always quoted, and every statement is bounded by the dataset's
 `timeout_seconds` (PostgreSQL `statement_timeout`, MariaDB
-`max_statement_time`, a progress handler on SQLite).
+`max_statement_time`, a progress handler on SQLite). On PostgreSQL a round of
+lookups, or an erasure's writes, travel as one message (see `PostgresConnector`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
@@ -281,14 +283,22 @@ def _like_escape(value: str) -> str:
 
 
 class PostgresConnector(SqlConnector):
-    """PostgreSQL via psycopg 3: `= ANY(%s)` arrays, rows streamed in chunks without a server cursor."""
+    """PostgreSQL via psycopg 3: `= ANY(%s)` arrays, several statements per round trip.
+
+    A round of lookups, or all of an erasure's writes, go to the server as one
+    simple-query message (parameters bound by psycopg on the client, identifiers
+    quoted): the server answers every statement in one round trip, and runs an
+    erasure's statements as one implicit transaction, so they all apply or none.
+    That costs a fraction of the client work of sending them one by one, or of
+    pipelining them as prepared statements.
+    """
 
     text_cast = "CAST({} AS TEXT)"
     batch_size = 5000
-
-    def __init__(self, dataset: Dataset, url: URL) -> None:
-        super().__init__(dataset, url)
-        self._streamer: Connection | None = None
+    #: results up to this size come back whole; larger ones are streamed
+    small_result: ClassVar[int] = 5000
+    #: an erasure of up to this many statements goes as one message
+    batch_statements: ClassVar[int] = 64
 
     def create_engine(self, url: URL) -> Engine:
         limit = int(self.dataset.timeout_seconds * 1000)
@@ -302,9 +312,6 @@ class PostgresConnector(SqlConnector):
             return f"{self._quote(columns[0])} = ANY({self.param_marker})", [[k[0] for k in keys]]
         return super().match(columns, keys)
 
-    #: results up to this size come back in one prepared round trip; larger ones are streamed
-    small_result: ClassVar[int] = 5000
-
     def stream(self, connection: Connection, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
         raw = connection.connection.driver_connection
         assert raw is not None
@@ -315,30 +322,11 @@ class PostgresConnector(SqlConnector):
             yield from rows
             return
         del rows
-        yield from self._streamed(sql, params)
-
-    def _overflow(self, lookup: Lookup, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
-        try:
-            yield from self._streamed(sql, params)
-        except self.errors() as exc:
-            raise self._error(exc, lookup.collection.name, sql) from None
-
-    def _streamed(self, sql: str, params: Sequence[Any]) -> Iterator[Sequence[Any]]:
-        """Rows of a large result in chunks, on a connection of its own.
-
-        A connection that has streamed in chunked-rows mode can hand its next
-        pipeline a chunk status it does not expect (libpq 18), so the connection
-        that pipelines lookups never streams.
-        """
-        if self._streamer is None or self._streamer.invalidated:
-            self._streamer = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        raw = self._streamer.connection.driver_connection
-        assert raw is not None
         with raw.cursor() as cursor:
             yield from cursor.stream(sql, tuple(params), size=2000)
 
     def fetch_many(self, lookups: Sequence[Lookup]) -> list[Iterable[Sequence[Any]]]:
-        """Several lookups in one round trip (pipelined), when each is one statement.
+        """Several lookups in one round trip, when each is one statement.
 
         Each answer is capped as in `stream`, so memory stays bounded: a lookup
         whose rows overflow the cap is read again, streamed. Lookups with more
@@ -348,101 +336,105 @@ class PostgresConnector(SqlConnector):
         if len(lookups) < 2 or not single:
             return super().fetch_many(lookups)
         connection = self._connection()
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        sent: list[tuple[Lookup, str, list[Any], Any]] = []
-        try:
-            with raw.pipeline():
-                for lookup in lookups:
-                    where, params = self.match([lookup.field], [(v,) for v in lookup.values])
-                    sql = self._head(lookup) + where
-                    cursor = raw.cursor()
-                    sent.append((lookup, sql, params, cursor))
-                    cursor.execute(f"{sql} LIMIT {self.small_result + 1}", tuple(params), prepare=True)
+        statements = []
+        for lookup in lookups:
+            where, params = self.match([lookup.field], [(v,) for v in lookup.values])
+            statements.append((lookup.collection.name, self._head(lookup) + where, params))
+        capped = [
+            (table, f"{sql} LIMIT {self.small_result + 1}", params) for table, sql, params in statements
+        ]
+        with self._batch(connection, capped) as cursor:
             answers: list[Iterable[Sequence[Any]]] = []
-            for lookup, sql, params, cursor in sent:
+            for table, sql, params in statements:
                 rows = cursor.fetchall()
                 if len(rows) > self.small_result:
                     del rows
-                    answers.append(self._overflow(lookup, sql, params))
+                    answers.append(self._guarded(connection, sql, params, table))
                 else:
                     answers.append(rows)
-            return answers
-        except self.errors() as exc:
-            if raw.broken or raw.closed:
-                connection.invalidate()  # the next lookup connects afresh
-            # the first statement without a result is the one the server refused
-            table, sql = next(
-                ((lk.collection.name, q) for lk, q, _p, c in sent if c.pgresult is None), ("", "")
-            )
-            raise self._error(exc, table, sql) from None
-        finally:
-            for *_rest, cursor in sent:
-                cursor.close()
+                cursor.nextset()
+        return answers
 
     def erase(self, operations: Sequence[Operation], *, fault: Fault | None = None) -> list[int]:
-        """As the base class, in one round trip: plain writes are pipelined on the driver's connection.
+        """As the base class, in one round trip and one implicit transaction.
 
-        BEGIN, every DELETE / UPDATE and COMMIT are sent without waiting for each
-        answer (the server still runs them in order, in one transaction), so an
-        erasure costs one wait for the database instead of one per statement.
         A tombstone check or a mention rewrite reads before it writes: those
         take the base class's path, statement by statement.
         """
         if any(isinstance(op, (EnsureRow, Rewrite, Remote)) for op in operations):
             return super().erase(operations, fault=fault)
-        connection = self._writing()
+        statements: list[tuple[str, str, list[Any]]] = []
+        owner: list[int] = []  # the operation each statement belongs to
+        for index, operation in enumerate(operations):
+            assert isinstance(operation, (Delete, Update, UpdateEach, Relink))
+            for sql, params in self.statements(operation):
+                statements.append((operation.table, sql, params))
+                owner.append(index)
+        if len(statements) > self.batch_statements:
+            # a very large erasure: its time is the server's, and one message would be megabytes
+            return super().erase(operations, fault=fault)
+        for operation in operations:
+            if fault is not None:
+                fault(f"{self.dataset.id}.{getattr(operation, 'table', '')}:{type(operation).__name__}")
+        counts = [0] * len(operations)
+        if not statements:
+            return counts
+        with self._batch(self._connection(), statements) as cursor:
+            for index in owner:
+                counts[index] += max(cursor.rowcount, 0)
+                cursor.nextset()
+        return counts
+
+    @contextlib.contextmanager
+    def _batch(
+        self, connection: Connection, statements: Sequence[tuple[str, str, list[Any]]]
+    ) -> Iterator[Any]:
+        """Send `(table, SQL, parameters)` as one message; yields the cursor at the first result.
+
+        An error names the statement the server refused: by its position in the
+        message, or by the table the error is about; else every table sent.
+        """
+        from psycopg import ClientCursor
+
         raw = connection.connection.driver_connection
         assert raw is not None
-        sent: list[tuple[int, str, str, Any]] = []  # (operation, table, SQL, cursor)
+        cursor = ClientCursor(raw)
+        bound = [cursor.mogrify(sql, tuple(params)) for _table, sql, params in statements]
         try:
-            with raw.pipeline(), raw.transaction():
-                for index, operation in enumerate(operations):
-                    table = getattr(operation, "table", "")
-                    if fault is not None:
-                        fault(f"{self.dataset.id}.{table}:{type(operation).__name__}")
-                    assert isinstance(operation, (Delete, Update, UpdateEach, Relink))
-                    for sql, params in self.statements(operation):
-                        cursor = raw.cursor()
-                        sent.append((index, table, sql, cursor))
-                        cursor.execute(sql, tuple(params), prepare=True)
-            counts = [0] * len(operations)
-            for index, _table, _sql, cursor in sent:
-                counts[index] += max(cursor.rowcount, 0)
-            return counts
+            cursor.execute(";\n".join(bound))
+            yield cursor
         except self.errors() as exc:
             if raw.broken or raw.closed:
                 connection.invalidate()  # the next request connects afresh
-            # the first statement without a result is the one the server refused
-            table, sql = next(((t, q) for _i, t, q, c in sent if c.pgresult is None), ("", ""))
+            table, sql = _refused(exc, statements, bound)
             raise self._error(exc, table, sql) from None
-        except BaseException:
-            if raw.broken or raw.closed:
-                connection.invalidate()
-            raise
         finally:
-            for *_rest, cursor in sent:
-                cursor.close()
-
-    def execute(self, connection: Connection, sql: str, params: Sequence[Any]) -> int:
-        # prepared on the server: erasure sends the same few statement shapes for every person
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor:
-            cursor.execute(sql, tuple(params), prepare=True)
-            count: int = cursor.rowcount
-            return count
-
-    def close(self) -> None:
-        if self._streamer is not None:
-            self._streamer.close()
-            self._streamer = None
-        super().close()
+            cursor.close()
 
     def driver_errors(self) -> tuple[type[Exception], ...]:
         import psycopg
 
         return (psycopg.Error,)
+
+
+def _refused(
+    exc: Exception, statements: Sequence[tuple[str, str, list[Any]]], bound: Sequence[str]
+) -> tuple[str, str]:
+    """(table, SQL) of the statement a batch failed on, as well as the server says."""
+    diag = getattr(exc, "diag", None)
+    position = getattr(diag, "statement_position", None)
+    if position:
+        start = 0
+        for (table, sql, _params), text in zip(statements, bound, strict=True):
+            start += len(text) + 2
+            if int(position) <= start:
+                return table, sql
+    about = getattr(diag, "table_name", None)
+    for table, sql, _params in statements:
+        if table == about:
+            return table, sql
+    tables = ", ".join(dict.fromkeys(table for table, _sql, _params in statements))
+    return tables, "; ".join(sql for _table, sql, _params in statements)
 
 
 class MySQLConnector(SqlConnector):

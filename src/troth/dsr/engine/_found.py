@@ -23,7 +23,7 @@ __all__ = ["Found", "FoundRow", "wanted_for_change"]
 Key = tuple[Any, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class FoundRow:
     vias: set[str] = field(default_factory=set)
     refs: dict[str, Any] = field(default_factory=dict)
@@ -51,35 +51,43 @@ def wanted_for_change(dataset: Dataset, collection: Collection) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+#: where a lookup's rows hold what `Found` keeps: key; (name, position) of refs, hashes, hold dates
+_Layout = tuple[list[int], list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]
+
+
 class Found:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, layouts: dict[int, _Layout] | None = None) -> None:
         self._secret = secret
+        #: per lookup of the plan (by identity: the plan keeps its lookups alive), worked out once
+        self._layouts: dict[int, _Layout] = {} if layouts is None else layouts
         self.rows: dict[tuple[str, str], dict[Key, FoundRow]] = {}
         self.mentions: dict[tuple[str, str, str], set[Key]] = {}
         self.identities: Identities = {}
 
     def add(self, spec: LookupSpec, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
         """A sink for `Traversal.run`."""
-        collection = spec.collection
-        at = {name: i for i, name in enumerate(columns)}
-        key_at = [at[c] for c in collection.primary_key]
+        layout = self._layouts.get(id(spec))
+        if layout is None:
+            layout = self._layouts[id(spec)] = _layout(spec, columns)
+        key_at, refs, hashes, since = layout
         if spec.match == "contains":
             keys = self.mentions.setdefault((*spec.key, spec.field), set())
             keys.update(tuple(row[i] for i in key_at) for row in rows)
             return
         table = self.rows.setdefault(spec.key, {})
-        refs = [(n, at[n]) for n in _referenced(spec.dataset, collection)]
-        hashes = [(f.name, at[f.name]) for f in collection.fields if f.action == "hash"]
-        since = [(f.keep.since, at[f.keep.since]) for f in collection.fields if f.keep and f.keep.since]
+        dataset_id, via = spec.dataset.id, spec.field
         for row in rows:
             key = tuple(row[i] for i in key_at)
             found = table.get(key)
             if found is None:
-                found = table[key] = FoundRow()
-                found.refs = {n: row[i] for n, i in refs}
-                found.hashes = {n: hashed(self._secret, spec.dataset.id, row[i]) for n, i in hashes}
-                found.since = {n: row[i] for n, i in since}
-            found.vias.add(spec.field)
+                table[key] = FoundRow(
+                    {via},
+                    {n: row[i] for n, i in refs},
+                    {n: hashed(self._secret, dataset_id, row[i]) for n, i in hashes},
+                    {n: row[i] for n, i in since},
+                )
+            else:
+                found.vias.add(via)
 
     # ------------------------------------------------------------------ checkpoint form
 
@@ -111,6 +119,18 @@ class Found:
         for dataset, collection, name, keys in data["mentions"]:
             found.mentions[(dataset, collection, name)] = {decode(k) for k in keys}
         return found
+
+
+def _layout(spec: LookupSpec, columns: Sequence[str]) -> _Layout:
+    collection = spec.collection
+    at = {name: i for i, name in enumerate(columns)}
+    key_at = [at[c] for c in collection.primary_key]
+    if spec.match == "contains":
+        return key_at, [], [], []
+    refs = [(n, at[n]) for n in _referenced(spec.dataset, collection)]
+    hashes = [(f.name, at[f.name]) for f in collection.fields if f.action == "hash"]
+    since = [(f.keep.since, at[f.keep.since]) for f in collection.fields if f.keep and f.keep.since]
+    return key_at, refs, hashes, since
 
 
 def _enc(values: dict[str, Any]) -> dict[str, Any]:

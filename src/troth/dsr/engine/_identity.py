@@ -74,8 +74,16 @@ _TAGS: dict[str, Any] = {
 }
 
 
+_PLAIN = frozenset({int, str, type(None), bool, float})
+
+
 def encode(value: Any) -> Any:
     """A JSON-safe form of a key value that `decode` turns back into the same type."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is tuple:
+        return [v if type(v) in _PLAIN else encode(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dt.datetime):

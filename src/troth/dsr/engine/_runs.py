@@ -119,7 +119,7 @@ def _operations(
 def _collect(
     plan: Plan, connectors: Mapping[str, Connector], identities: Identities, secret: str, progress: Any
 ) -> Found:
-    found = Found(secret)
+    found = Found(secret, plan.cache.setdefault("found-layouts", {}))
     traversal = Traversal(plan, connectors, identities, wanted_for_change)
     traversal.run(found.add, progress=progress)
     found.identities = traversal.identities()

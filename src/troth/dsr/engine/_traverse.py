@@ -93,7 +93,7 @@ class Traversal:
         """Look up every key once, in rounds, until a round finds nothing new.
 
         A round sends, per data store, every lookup that has keys waiting, together
-        (one round trip where the store can pipeline them); what a round finds
+        (one round trip where the store can take them at once); what a round finds
         feeds the next. Customer → orders → items is three rounds, however many
         collections hang off each level.
         """
