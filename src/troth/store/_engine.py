@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from troth._errors import ConfigurationError, StoreError
@@ -55,8 +57,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 10}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, connect_args={"connect_timeout": 10}, **kwargs)
+    engine = create_engine(parsed, connect_args={"connect_timeout": 10}, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+#: a pooled connection unused for this long is checked before it is handed out
+IDLE_BEFORE_PING = 5.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["troth.checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Check a connection that sat idle (the server may have restarted or dropped it) before use.
+
+    A connection in steady use skips the check: every request or step would
+    otherwise pay a round trip for it. One that fails is replaced by the pool.
+    """
+    last = record.info.get("troth.checked_in")
+    if last is not None and time.monotonic() - last < IDLE_BEFORE_PING:
+        return
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except Exception:
+        alive = False
+    if not alive:
+        raise DisconnectionError("the store's connection was lost; reconnecting") from None
 
 
 def open_store(settings: Settings, *, migrate: bool = True) -> sessionmaker[Session]:
