@@ -72,6 +72,23 @@ def tree_cpu(roots: list[int]) -> float:
     return sum(times.get(pid, 0.0) for pid in chosen)
 
 
+def named_cpu(name: str) -> float:
+    """User + system CPU seconds of every process whose command is `name` (e.g. the database server)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if raw[raw.index("(") + 1 : raw.rindex(")")] == name:
+            fields = raw.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def fresh_database(name: str) -> str:
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -190,18 +207,27 @@ def run_mode(mode: str, shop_dsn: str, customers: int, count: int, folder: Path)
         # CPU of whatever runs the steps: this process (its worker threads, and the approvals) when
         # embedded; the worker processes and their pool children with Celery (approvals not counted)
         runners = [os.getpid()] if mode == "embedded" else [worker.pid for worker in workers]
-        cpu = tree_cpu(runners)
+        cpu, own, server = tree_cpu(runners), time.process_time(), named_cpu("postgres")
         start = time.perf_counter()
         for request_id in burst_ids:  # one approval per transaction, as an agent or auto-approval does
             approve_ids(sessions, ctx, [request_id])
         wait_done(sessions, burst_ids)
         wall = time.perf_counter() - start
         cpu = tree_cpu(runners) - cpu
+        own, server = time.process_time() - own, named_cpu("postgres") - server
         span, _ = timings(sessions, burst_ids)
         rps = count / span
         print(
             f"{mode:>8}: {count} requests in {wall:.2f} s wall, {span:.2f} s approval→last archive: {rps:.1f} requests/s"
             f"; {cpu / count * 1000:.1f} ms CPU per request ({'approvals and worker' if mode == 'embedded' else 'workers'})",
+            flush=True,
+        )
+        if mode == "celery":
+            print(
+                f"{'':>8}  approvals and dispatch (this process): {own / count * 1000:.1f} ms CPU per request"
+            )
+        print(
+            f"{'':>8}  PostgreSQL (shop and store): {server / count * 1000:.1f} ms CPU per request",
             flush=True,
         )
         interval = 1.0 / max(1.0, rps / 2)

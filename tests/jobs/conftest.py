@@ -24,9 +24,13 @@ def _create(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    factory = _create(f"sqlite:///{tmp_path / 'jobs.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """The step runner's store on SQLite, and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        factory = _create(f"sqlite:///{tmp_path / 'jobs.db'}")
+    else:
+        factory = sessionmaker(make_engine(request.getfixturevalue("pg_store_url")), expire_on_commit=False)
     yield factory
     factory.kw["bind"].dispose()
 

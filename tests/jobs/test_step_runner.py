@@ -52,11 +52,11 @@ def test_dispatch_happens_after_commit_and_never_after_rollback(sessions: sessio
     with sessions.begin() as session:
         kept = enqueue(session, "demo", "a", dispatcher=recorder)
         assert recorder.ids == []  # not yet: the transaction may still roll back
-    assert recorder.ids == [kept.id]
+    assert recorder.ids == [kept]
     with pytest.raises(RuntimeError), sessions.begin() as session:
         enqueue(session, "demo", "b", dispatcher=recorder)
         raise RuntimeError("the caller's state change failed")
-    assert recorder.ids == [kept.id]
+    assert recorder.ids == [kept]
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(JobStep)) == 1
 
@@ -68,10 +68,10 @@ def test_a_step_runs_once_and_its_outcome_commits_with_its_completion(
     registry.register("demo", _record)
     with sessions.begin() as session:
         step = enqueue(session, "demo", "a", dispatcher=None)
-    assert run_step(sessions, registry, step.id)
-    assert not run_step(sessions, registry, step.id)  # done: a duplicate message is a no-op
+    assert run_step(sessions, registry, step)
+    assert not run_step(sessions, registry, step)  # done: a duplicate message is a no-op
     assert _completions(sessions) == ["a"]
-    assert _step(sessions, step.id).state == StepState.DONE
+    assert _step(sessions, step).state == StepState.DONE
 
 
 def test_a_worker_that_lost_its_lease_cannot_finish(sessions: sessionmaker[Session]) -> None:
@@ -93,13 +93,13 @@ def test_a_worker_that_lost_its_lease_cannot_finish(sessions: sessionmaker[Sessi
         step = enqueue(session, "demo", "a", dispatcher=None)
     results: list[bool] = []
     worker_1 = threading.Thread(
-        target=lambda: results.append(run_step(sessions, registry, step.id, lease=dt.timedelta(seconds=30)))
+        target=lambda: results.append(run_step(sessions, registry, step, lease=dt.timedelta(seconds=30)))
     )
     worker_1.start()
     assert stalled.wait(5)
     with sessions.begin() as session:  # the lease runs out (e.g. the machine was suspended)
         session.execute(update(JobStep).values(lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
-    assert run_step(sessions, registry, step.id)  # worker 2
+    assert run_step(sessions, registry, step)  # worker 2
     resume.set()
     worker_1.join(5)
     assert results == [False]
@@ -117,22 +117,22 @@ def test_failures_retry_with_backoff_then_fail_for_good(sessions: sessionmaker[S
     with sessions.begin() as session:
         step = enqueue(session, "demo", "a", dispatcher=None)
     for attempt in range(1, 6):
-        assert not run_step(sessions, registry, step.id)
-        current = _step(sessions, step.id)
+        assert not run_step(sessions, registry, step)
+        current = _step(sessions, step)
         assert current.error == f"ValueError: attempt {attempt} broke"
         if attempt < 5:
             assert current.state == StepState.PENDING
             assert current.run_after > utcnow()
-            assert not run_step(sessions, registry, step.id)  # not due yet
+            assert not run_step(sessions, registry, step)  # not due yet
             with sessions.begin() as session:
                 session.execute(update(JobStep).values(run_after=utcnow()))
-    assert _step(sessions, step.id).state == StepState.FAILED
+    assert _step(sessions, step).state == StepState.FAILED
     assert failed == [("a", "ValueError: attempt 5 broke")]
     # re-arming a failed step (an admin's "re-run") starts it afresh
     registry.register("demo", _record)
     with sessions.begin() as session:
         enqueue(session, "demo", "a", dispatcher=None)
-    assert run_step(sessions, registry, step.id)
+    assert run_step(sessions, registry, step)
     assert _completions(sessions) == ["a"]
 
 
@@ -144,12 +144,12 @@ def test_sweep_redispatches_lost_messages_and_expired_leases(sessions: sessionma
         later = enqueue(session, "demo", "later", dispatcher=None, run_after=utcnow() + dt.timedelta(hours=1))
         session.execute(
             update(JobStep)
-            .where(JobStep.id == crashed.id)
+            .where(JobStep.id == crashed)
             .values(state=StepState.RUNNING, lease_owner="gone", lease_expires_at=utcnow() - dt.timedelta(1))
         )
-    assert sorted(sweep(sessions, recorder)) == sorted([lost.id, crashed.id])
-    assert sweep(sessions, recorder) == [crashed.id]  # lost was just dispatched; crashed is still unclaimed
-    assert later.id not in recorder.ids
+    assert sorted(sweep(sessions, recorder)) == sorted([lost, crashed])
+    assert sweep(sessions, recorder) == [crashed]  # lost was just dispatched; crashed is still unclaimed
+    assert later not in recorder.ids
 
 
 def test_inline_worker_runs_steps_and_the_steps_they_enqueue(sessions: sessionmaker[Session]) -> None:
@@ -197,4 +197,4 @@ def test_a_broker_outage_after_commit_leaves_the_step_for_the_sweep(sessions: se
     with sessions.begin() as session:  # 30 s later the sweep sends it again
         session.execute(update(JobStep).values(dispatched_at=utcnow() - dt.timedelta(minutes=1)))
     recorder = Recorder()
-    assert sweep(sessions, recorder) == [step.id]
+    assert sweep(sessions, recorder) == [step]

@@ -55,6 +55,10 @@ _BUMP = (
 )
 _APPEND = insert(_events_table)
 _LINK = update(_head_table).where(_head_table.c.id == 1).values(last_hash=bindparam("new_hash"))
+# PostgreSQL appends the event and moves the head in one statement (a data-modifying CTE)
+_APPEND_AND_LINK = _LINK.add_cte(
+    insert(_events_table).values({c.name: bindparam(f"e_{c.name}") for c in _events_table.c}).cte("appended")
+)
 
 
 def record(
@@ -85,8 +89,12 @@ def record(
     }
     fields = (row["id"], row["at"], actor, action, row["subject_hash"], row["detail"])
     row["hash"] = _content_digest(derive_key(secret, "audit.chain"), head.last_hash, fields)
-    connection.execute(_APPEND, row)
-    connection.execute(_LINK, {"new_hash": row["hash"]})
+    if connection.dialect.name == "postgresql":
+        values = {f"e_{name}": value for name, value in row.items()}
+        connection.execute(_APPEND_AND_LINK, {**values, "new_hash": row["hash"]})
+    else:
+        connection.execute(_APPEND, row)
+        connection.execute(_LINK, {"new_hash": row["hash"]})
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Background work: one idempotent step function over state in troth's store.
 
-    step = enqueue(session, "dsr.execute", request_id, dispatcher=worker)
+    step_id = enqueue(session, "dsr.execute", request_id, dispatcher=worker)
     # after commit the dispatcher hands the step id to a worker, which calls
     run_step(sessions, registry, step_id)
 

@@ -29,13 +29,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Engine, bindparam, event, or_, select, update
+from sqlalchemy import Engine, bindparam, case, event, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from troth._errors import TrothError
 from troth.jobs._models import JobStep, StepState
-from troth.store import Base, utcnow
+from troth.store import Base, autocommit, utcnow
 
 __all__ = [
     "Dispatcher",
@@ -165,22 +167,43 @@ def enqueue(
     *,
     dispatcher: Dispatcher | None,
     run_after: dt.datetime | None = None,
-) -> JobStep:
-    """Add (or re-arm) the step `kind` for `subject`; it is dispatched once the transaction commits."""
-    step = session.scalars(select(JobStep).where(JobStep.kind == kind, JobStep.subject == subject)).first()
-    if step is None:
-        step = JobStep(kind=kind, subject=subject, state=StepState.PENDING, attempts=0)
-        session.add(step)
-    elif step.state in (StepState.DONE, StepState.FAILED):
-        step.state, step.attempts, step.error, step.finished_at = StepState.PENDING, 0, None, None
+) -> int:
+    """Add (or re-arm) the step `kind` for `subject`; it is dispatched once the transaction commits.
+
+    One statement (an upsert): a new step is pending; a finished or failed one is
+    pending again from its first attempt; a pending or running one keeps its state.
+    Returns the step's id.
+    """
     now = utcnow()
-    step.run_after = run_after or now
-    if dispatcher is not None and step.run_after <= now:
-        step.dispatched_at = now
-    session.flush()
-    if dispatcher is not None and step.run_after <= now:
-        _dispatch_after_commit(session, dispatcher, step.id)
-    return step
+    when = run_after or now
+    dispatch = dispatcher is not None and when <= now
+    dialect = session.connection().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    fresh = insert(_STEPS).values(
+        kind=kind,
+        subject=subject,
+        state=StepState.PENDING,
+        attempts=0,
+        run_after=when,
+        dispatched_at=now if dispatch else None,
+        created_at=now,
+    )
+    finished = _STEPS.c.state.in_([StepState.DONE, StepState.FAILED])
+    statement = fresh.on_conflict_do_update(
+        index_elements=[_STEPS.c.kind, _STEPS.c.subject],
+        set_={
+            "state": case((finished, StepState.PENDING), else_=_STEPS.c.state),
+            "attempts": case((finished, 0), else_=_STEPS.c.attempts),
+            "error": case((finished, None), else_=_STEPS.c.error),
+            "finished_at": case((finished, None), else_=_STEPS.c.finished_at),
+            "run_after": fresh.excluded.run_after,
+            "dispatched_at": fresh.excluded.dispatched_at if dispatch else _STEPS.c.dispatched_at,
+        },
+    ).returning(_STEPS.c.id)
+    step_id: int = session.connection().execute(statement).scalar_one()
+    if dispatcher is not None and dispatch:
+        _dispatch_after_commit(session, dispatcher, step_id)
+    return step_id
 
 
 def _dispatch_after_commit(session: Session, dispatcher: Dispatcher, step_id: int) -> None:
@@ -216,7 +239,7 @@ class _Claimed:
 def _claim(sessions: sessionmaker[Session], step_id: int, lease: dt.timedelta) -> tuple[str, _Claimed] | None:
     owner = uuid.uuid4().hex
     now = utcnow()
-    with _engine(sessions).begin() as connection:
+    with autocommit(sessions).connect() as connection:
         # one statement claims and reads (UPDATE … RETURNING: PostgreSQL, SQLite ≥ 3.35)
         row = connection.execute(
             _CLAIM, {"step_id": step_id, "now": now, "owner": owner, "expires": now + lease}

@@ -10,13 +10,14 @@ to SQLite and PostgreSQL, reversible).
 """
 
 from troth.store._base import Base
-from troth.store._engine import make_engine, normalise_url, open_store
+from troth.store._engine import autocommit, make_engine, normalise_url, open_store
 from troth.store._migrate import current_revisions, downgrade, upgrade
 from troth.store._types import UTCDateTime, utcnow
 
 __all__ = [
     "Base",
     "UTCDateTime",
+    "autocommit",
     "current_revisions",
     "downgrade",
     "make_engine",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from troth._errors import ConfigurationError, StoreError
 if TYPE_CHECKING:
     from troth.settings import Settings
 
-__all__ = ["make_engine", "normalise_url", "open_store"]
+__all__ = ["autocommit", "make_engine", "normalise_url", "open_store"]
 
 _SCHEMES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg", "sqlite": "sqlite"}
 
@@ -103,3 +104,19 @@ def open_store(settings: Settings, *, migrate: bool = True) -> sessionmaker[Sess
         engine.dispose()
         raise StoreError(f"cannot open troth's store at {engine.url!r}: {exc.orig}") from None
     return sessionmaker(engine, expire_on_commit=False)
+
+
+_autocommitting: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def autocommit(sessions: sessionmaker[Session]) -> Engine:
+    """The store's engine for single statements that commit themselves.
+
+    A one-statement transaction costs three round trips on PostgreSQL (BEGIN,
+    the statement, COMMIT); in autocommit mode it costs one.
+    """
+    bind: Engine = sessions.kw["bind"]
+    found = _autocommitting.get(bind)
+    if found is None:
+        found = _autocommitting[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+    return found

@@ -29,7 +29,7 @@ from troth.dsr.requests._results import store_archive, store_report
 from troth.dsr.requests._review import EXECUTE, OPEN_TASK_STATES, PROPAGATE
 from troth.dsr.requests._states import State, check_transition
 from troth.jobs import StepContext, StepRegistry, enqueue
-from troth.store import Base, utcnow
+from troth.store import Base, autocommit, utcnow
 
 __all__ = [
     "ENGINE_KINDS",
@@ -179,7 +179,7 @@ _READ = select(
 def _execute(context: StepContext, provide: ContextProvider, executor: Executor) -> None:
     ctx = provide()
     # read only (the state changes commit with the step): a plain row, no ORM object to track
-    with context.sessions.kw["bind"].connect() as connection:
+    with autocommit(context.sessions).connect() as connection:
         row = connection.execute(_READ, {"id": context.subject}).first()
     if row is None or row.state not in (State.APPROVED, State.RUNNING):
         return  # denied or finished meanwhile: nothing to do
