@@ -1,6 +1,6 @@
 """A `troth worker`-like process for the Celery tests: slow steps that record start and finish.
 
-python celery_worker_main.py STORE_URL BROKER_URL QUEUE NAME
+python celery_worker_main.py STORE_URL BROKER_URL QUEUE NAME CONCURRENCY
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def slow_step(context: StepContext) -> None:
 
 
 def main() -> None:
-    store_url, broker_url, queue, name = sys.argv[1:5]
+    store_url, broker_url, queue, name, concurrency = sys.argv[1:6]
     sessions = sessionmaker(make_engine(store_url), expire_on_commit=False)
     registry = StepRegistry()
     registry.register("slow", slow_step)
@@ -41,7 +41,7 @@ def main() -> None:
         sessions,
         registry,
         CeleryDispatcher(broker_url, queue=queue),
-        concurrency=1,
+        concurrency=int(concurrency),
         name=name,
         sweep_every=0.3,
         lease=dt.timedelta(seconds=1.5),

@@ -33,9 +33,11 @@ def queue(redis_url: str) -> Iterator[str]:
     CeleryDispatcher(redis_url, queue=name).app.control.purge()
 
 
-def _start(store_url: str, broker_url: str, queue: str, name: str) -> subprocess.Popen[bytes]:
+def _start(
+    store_url: str, broker_url: str, queue: str, name: str, concurrency: int
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, str(WORKER), store_url, broker_url, queue, f"{name}@test"],
+        [sys.executable, str(WORKER), store_url, broker_url, queue, f"{name}@test", str(concurrency)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the worker and its pool children die together
@@ -58,11 +60,13 @@ def _wait(predicate: object, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.parametrize("concurrency", [1, 2], ids=["solo", "prefork"])
 def test_a_killed_worker_delays_a_step_and_never_loses_or_doubles_it(
-    pg_store_url: str, redis_url: str, queue: str
+    pg_store_url: str, redis_url: str, queue: str, concurrency: int
 ) -> None:
+    """A worker runs steps in its own process (concurrency 1) or in pool children (more)."""
     sessions = sessionmaker(make_engine(pg_store_url), expire_on_commit=False)
-    workers = [_start(pg_store_url, redis_url, queue, name) for name in ("a", "b")]
+    workers = [_start(pg_store_url, redis_url, queue, name, concurrency) for name in ("a", "b")]
     dispatcher = CeleryDispatcher(redis_url, queue=queue)
     try:
         # both workers must be listening, or the first one up may run every step before the other starts

@@ -54,7 +54,7 @@ def test_killed_sender_restarts_without_loss_or_duplicate(
     settings = mail_settings(store_url, tmp_path, smtp_port=smtp_server.port)
     with sessions.begin() as session:
         ids = [
-            enqueue_message(session, settings=settings, to=f"p{n}@example.com", subject=f"n{n}", text="hi").id
+            enqueue_message(session, settings=settings, to=f"p{n}@example.com", subject=f"n{n}", text="hi")
             for n in range(5)
         ]
     assert ids == [1, 2, 3, 4, 5]

@@ -35,7 +35,7 @@ def _queue(sessions: sessionmaker[Session], settings: Settings, count: int = 1) 
             )
             for n in range(count)
         ]
-        return [row.id for row in rows]
+        return rows
 
 
 def _rows(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
@@ -82,9 +82,11 @@ def test_templates_render_subject_text_and_html(sessions, mail_settings, tmp_pat
         "minutes": 15,
     }
     with sessions.begin() as session:
-        row = enqueue(
+        queued = enqueue(
             session, settings=settings, to="ana@example.com", template="mail/login_link", context=context
         )
+        row = session.get(OutboxMessage, queued)
+        assert row is not None
         assert row.subject == "Your troth login link"
         assert "Hello Ana <admin>," in row.text_body  # plain text is not escaped
         assert "Ana &lt;admin&gt;" in row.html_body  # html is

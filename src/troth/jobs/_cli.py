@@ -36,7 +36,12 @@ def worker(
         Path, typer.Option("--config", "-c", help="the declaration (a file, or a folder with troth.yaml)")
     ] = Path("troth.yaml"),
     concurrency: Annotated[
-        int, typer.Option(min=1, max=64, help="steps run at once (Celery: one process each)")
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="steps run at once (Celery: 1 runs them in this process, more in that many pool processes)",
+        ),
     ] = 2,
     name: Annotated[str, typer.Option(help="worker name (Celery node name)")] = "",
 ) -> None:

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Engine, bindparam, case, event, or_, select, update
+from sqlalchemy import Engine, Executable, bindparam, case, event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -160,6 +160,41 @@ class StepContext:
         self.finished = True
 
 
+def _upsert(dialect: str, dispatch: bool) -> Executable:
+    """The statement `enqueue` runs, built once per dialect and kind (it takes its values as parameters)."""
+    key = (dialect, dispatch)
+    found = _UPSERTS.get(key)
+    if found is not None:
+        return found
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    fresh = insert(_STEPS).values(
+        kind=bindparam("kind"),
+        subject=bindparam("subject"),
+        state=StepState.PENDING,
+        attempts=0,
+        run_after=bindparam("when"),
+        dispatched_at=bindparam("dispatched"),
+        created_at=bindparam("now"),
+    )
+    finished = _STEPS.c.state.in_([StepState.DONE, StepState.FAILED])
+    statement = fresh.on_conflict_do_update(
+        index_elements=[_STEPS.c.kind, _STEPS.c.subject],
+        set_={
+            "state": case((finished, StepState.PENDING), else_=_STEPS.c.state),
+            "attempts": case((finished, 0), else_=_STEPS.c.attempts),
+            "error": case((finished, None), else_=_STEPS.c.error),
+            "finished_at": case((finished, None), else_=_STEPS.c.finished_at),
+            "run_after": fresh.excluded.run_after,
+            "dispatched_at": fresh.excluded.dispatched_at if dispatch else _STEPS.c.dispatched_at,
+        },
+    ).returning(_STEPS.c.id)
+    _UPSERTS[key] = statement
+    return statement
+
+
+_UPSERTS: dict[tuple[str, bool], Executable] = {}
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -177,30 +212,15 @@ def enqueue(
     now = utcnow()
     when = run_after or now
     dispatch = dispatcher is not None and when <= now
-    dialect = session.connection().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    fresh = insert(_STEPS).values(
-        kind=kind,
-        subject=subject,
-        state=StepState.PENDING,
-        attempts=0,
-        run_after=when,
-        dispatched_at=now if dispatch else None,
-        created_at=now,
-    )
-    finished = _STEPS.c.state.in_([StepState.DONE, StepState.FAILED])
-    statement = fresh.on_conflict_do_update(
-        index_elements=[_STEPS.c.kind, _STEPS.c.subject],
-        set_={
-            "state": case((finished, StepState.PENDING), else_=_STEPS.c.state),
-            "attempts": case((finished, 0), else_=_STEPS.c.attempts),
-            "error": case((finished, None), else_=_STEPS.c.error),
-            "finished_at": case((finished, None), else_=_STEPS.c.finished_at),
-            "run_after": fresh.excluded.run_after,
-            "dispatched_at": fresh.excluded.dispatched_at if dispatch else _STEPS.c.dispatched_at,
-        },
-    ).returning(_STEPS.c.id)
-    step_id: int = session.connection().execute(statement).scalar_one()
+    connection = session.connection()
+    values = {
+        "kind": kind,
+        "subject": subject,
+        "when": when,
+        "dispatched": now if dispatch else None,
+        "now": now,
+    }
+    step_id: int = connection.execute(_upsert(connection.dialect.name, dispatch), values).scalar_one()
     if dispatcher is not None and dispatch:
         _dispatch_after_commit(session, dispatcher, step_id)
     return step_id

@@ -7,7 +7,7 @@ import uuid
 from email.utils import parseaddr
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from jinja2 import (
     ChoiceLoader,
@@ -18,6 +18,7 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
+from sqlalchemy import Table, insert
 
 from troth._errors import ConfigurationError
 from troth.mail._models import OutboxMessage
@@ -74,6 +75,10 @@ def _check_address(address: str) -> str:
     return address.strip()
 
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_QUEUE = insert(_OUTBOX).returning(_OUTBOX.c.id)
+
+
 def enqueue_message(
     session: Session,
     *,
@@ -84,31 +89,34 @@ def enqueue_message(
     html: str = "",
     kind: str = "",
     headers: dict[str, str] | None = None,
-) -> OutboxMessage:
-    """Queue one email in the caller's transaction; the sender delivers it after commit."""
+) -> int:
+    """Queue one email in the caller's transaction; the sender delivers it after commit. Returns its id.
+
+    One INSERT on the session's connection: an outbox row is written once and never
+    read back in the transaction that queues it, so no ORM object is made for it.
+    """
     sender = _check_address(settings.mail_from or "troth@localhost")
     if any(c in subject for c in "\r\n"):
         raise ConfigurationError("an email subject cannot contain line breaks")
     now = utcnow()
-    row = OutboxMessage(
-        message_id=new_message_id(sender),
-        kind=kind,
-        to_addr=_check_address(to),
-        from_addr=sender,
-        subject=subject,
-        text_body=text,
-        html_body=html,
-        headers=json.dumps(headers or {}, sort_keys=True),
-        created_at=now,
-        status="queued",
-        attempts=0,
-        next_attempt_at=now,
-        delivered_to="",
-        last_error="",
-    )
-    session.add(row)
-    session.flush()
-    return row
+    row = {
+        "message_id": new_message_id(sender),
+        "kind": kind,
+        "to_addr": _check_address(to),
+        "from_addr": sender,
+        "subject": subject,
+        "text_body": text,
+        "html_body": html,
+        "headers": json.dumps(headers or {}, sort_keys=True),
+        "created_at": now,
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "delivered_to": "",
+        "last_error": "",
+    }
+    message_id: int = session.connection().execute(_QUEUE, row).scalar_one()
+    return message_id
 
 
 def enqueue(
@@ -120,7 +128,7 @@ def enqueue(
     context: dict[str, Any],
     kind: str = "",
     headers: dict[str, str] | None = None,
-) -> OutboxMessage:
+) -> int:
     """Queue an email rendered from `template.txt.j2` and, when present, `template.html.j2`.
 
     The text template has two blocks, `subject` and `body`.

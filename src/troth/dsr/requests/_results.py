@@ -12,9 +12,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from troth._crypto import decrypt, encrypt
@@ -41,6 +41,12 @@ def _header(request_id: str, seq: int) -> bytes:
     return f"{request_id}:{seq}:".encode()
 
 
+_RESULTS = cast(Table, RequestResult.__table__)
+_CHUNKS = cast(Table, ArchiveChunk.__table__)
+_ADD_RESULT = insert(_RESULTS)
+_ADD_CHUNK = insert(_CHUNKS)
+
+
 def store_archive(
     session: Session,
     secret: str,
@@ -53,7 +59,9 @@ def store_archive(
     """Seal `archive` into the store, chunk by chunk (memory stays bounded), valid for `days`.
 
     Called once per request: the step that stores it commits atomically with the request's
-    completion, so a retried step never finds an earlier archive.
+    completion, so a retried step never finds an earlier archive. The rows are written with
+    plain INSERTs on the session's connection; the result returned is a detached copy of the
+    row, for the caller to read from.
     """
     # the digest first (a local file, read twice), so the result row is written once, complete
     digest, size = hashlib.sha256(), 0
@@ -61,31 +69,29 @@ def store_archive(
         while chunk := source.read(CHUNK_BYTES):
             digest.update(chunk)
             size += len(chunk)
-    result = RequestResult(
-        request_id=request_id,
-        filename=f"{request_id}-data.zip",
-        report=report,
-        expires_at=utcnow() + dt.timedelta(days=days),
-        size=size,
-        sha256=digest.hexdigest(),
-    )
-    session.add(result)
-    session.flush()
+    values = {
+        "request_id": request_id,
+        "filename": f"{request_id}-data.zip",
+        "report": report,
+        "expires_at": utcnow() + dt.timedelta(days=days),
+        "size": size,
+        "sha256": digest.hexdigest(),
+    }
+    connection = session.connection()
+    connection.execute(_ADD_RESULT, values)
     with archive.open("rb") as source:
         seq = 0
         while chunk := source.read(CHUNK_BYTES):
-            if seq:
-                session.flush()  # the previous chunk is written before the next is read
             sealed = encrypt(secret, _header(request_id, seq) + chunk, purpose=_PURPOSE)
-            session.add(ArchiveChunk(request_id=request_id, seq=seq, data=sealed))
+            connection.execute(_ADD_CHUNK, {"request_id": request_id, "seq": seq, "data": sealed})
             seq += 1
-    return result
+    return RequestResult(**values)
 
 
 def store_report(session: Session, request_id: str, report: dict[str, Any]) -> RequestResult:
-    result = RequestResult(request_id=request_id, report=report)
-    session.add(result)
-    return result
+    values = {"request_id": request_id, "report": report}
+    session.connection().execute(_ADD_RESULT, values)
+    return RequestResult(**values)
 
 
 def downloadable(session: Session, request_id: str) -> RequestResult:
