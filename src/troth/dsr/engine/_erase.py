@@ -112,6 +112,61 @@ def _anonymise(
     return ops
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What erasure needs to know about one collection: it depends on the plan only."""
+
+    collection: Collection
+    tomb: tuple[Any, ...] | None
+    removable: bool
+    holds: bool
+    blanked: list[DatasetField]
+    mentioned: list[DatasetField]
+    tombstones: list[tuple[str, EnsureRow]]
+
+
+def _shapes(plan: Plan, dataset: Dataset) -> list[_Shape]:
+    """Per collection in erasure order, worked out once per plan."""
+    key = ("erase-shapes", dataset.id)
+    found: list[_Shape] | None = plan.cache.get(key)
+    if found is not None:
+        return found
+    found = []
+    for name in plan.erasure_order.get(dataset.id, []):
+        collection = dataset.collection(name)
+        assert collection is not None
+        blanked = [
+            f for f in collection.fields if f.action in ("null", "redact", "hash", "tombstone", "delete_row")
+        ]
+        if collection.shared:
+            blanked = [f for f in blanked if f.owner]
+        blanked = [_as_null(f) for f in blanked if f.action != "delete_row" or collection.shared]
+        tombstones = []
+        for f in collection.fields:
+            if f.action == "tombstone" and f.references is not None:
+                target = dataset.collection(f.references.collection)
+                if target is not None and target.tombstone is not None:
+                    placeholder = EnsureRow(target.name, target.primary_key, dict(target.tombstone))
+                    tombstones.append((target.name, placeholder))
+        found.append(
+            _Shape(
+                collection=collection,
+                tomb=(
+                    tuple(collection.tombstone.get(c) for c in collection.primary_key)
+                    if collection.tombstone
+                    else None
+                ),
+                removable=collection.deletes_rows and not collection.shared,
+                holds=any(f.keep is not None for f in collection.fields),
+                blanked=blanked,
+                mentioned=list(collection.fields),
+                tombstones=tombstones,
+            )
+        )
+    plan.cache[key] = found
+    return found
+
+
 def erasure_operations(
     plan: Plan, dataset: Dataset, found: Found, *, today: dt.date
 ) -> tuple[list[Operation], list[Outcome]]:
@@ -119,54 +174,46 @@ def erasure_operations(
     outcomes: list[Outcome] = []
     ensure: dict[str, EnsureRow] = {}
     deleted_refs: dict[str, dict[str, list[Any]]] = {}
-    needles = [v for vs in found.identities.values() for v in vs] if found.mentions else []
-    pattern = mention_pattern(needles)
-    for name in plan.erasure_order.get(dataset.id, []):
-        collection = dataset.collection(name)
-        assert collection is not None
+    needles = [v for vs in found.identities.values() for v in vs]
+    pattern = mention_pattern(needles) if found.mentions else None
+    for shape in _shapes(plan, dataset):
+        collection = shape.collection
+        name = collection.name
         rows = found.rows.get((dataset.id, name), {})
         outcome = Outcome(dataset.id, name)
-        tomb = (
-            tuple(collection.tombstone.get(c) for c in collection.primary_key)
-            if collection.tombstone
-            else None
-        )
         deleting: list[Key] = []
         staying: dict[Key, FoundRow] = {}
-        removable = collection.deletes_rows and not collection.shared
-        holds = any(f.keep is not None for f in collection.fields)
         for key, row in rows.items():
-            if key == tomb:
+            if key == shape.tomb:
                 continue
-            hold = _held_until(collection, row, today) if holds else None
+            hold = _held_until(collection, row, today) if shape.holds else None
             if hold is not None:
                 outcome.retained += 1
                 outcome.reason = hold[1]
                 outcome.until = max(outcome.until, hold[0].isoformat())
                 staying[key] = row
-            elif removable:
+            elif shape.removable:
                 deleting.append(key)
             else:
                 staying[key] = row
-        blanked = [
-            f for f in collection.fields if f.action in ("null", "redact", "hash", "tombstone", "delete_row")
-        ]
-        if collection.shared:
-            blanked = [f for f in blanked if f.owner]
-        blanked = [f for f in blanked if f.action != "delete_row" or collection.shared]
-        anonymise = _anonymise(dataset, collection, staying, [_as_null(f) for f in blanked])
+        anonymise = _anonymise(dataset, collection, staying, shape.blanked) if staying else []
         if anonymise:
             outcome.anonymised = len(staying) - outcome.retained if not collection.shared else len(staying)
             ops.extend(anonymise)
-        for f in collection.fields:
-            keys = found.mentions.get((dataset.id, name, f.name), set()) - set(deleting)
-            if keys:
-                outcome.mentions_redacted += len(keys)
-                ops.append(
-                    Rewrite(
-                        name, collection.primary_key, sorted(keys, key=repr), f.name, _redactor(f, pattern)
+        if found.mentions:
+            for f in shape.mentioned:
+                keys = found.mentions.get((dataset.id, name, f.name), set()) - set(deleting)
+                if keys:
+                    outcome.mentions_redacted += len(keys)
+                    ops.append(
+                        Rewrite(
+                            name,
+                            collection.primary_key,
+                            sorted(keys, key=repr),
+                            f.name,
+                            _redactor(f, pattern),
+                        )
                     )
-                )
         if deleting:
             refs = deleted_refs.setdefault(name, {})
             for key in deleting:
@@ -176,13 +223,9 @@ def erasure_operations(
             ops.extend(_relinks(dataset, collection, refs, ensure))
             ops.append(Delete(name, collection.primary_key, deleting))
             outcome.deleted = len(deleting)
-        for f in collection.fields:
-            if f.action == "tombstone" and staying and f.references is not None:
-                target = dataset.collection(f.references.collection)
-                if target is not None and target.tombstone is not None:
-                    ensure.setdefault(
-                        target.name, EnsureRow(target.name, target.primary_key, dict(target.tombstone))
-                    )
+        if staying:
+            for target, placeholder in shape.tombstones:
+                ensure.setdefault(target, placeholder)
         outcomes.append(outcome)
     for collection in dataset.collections:
         if collection.read_only and found.rows.get((dataset.id, collection.name)):

@@ -99,7 +99,13 @@ class Found:
                     dataset,
                     collection,
                     [
-                        [encode(key), sorted(r.vias), _enc(r.refs), _enc(r.hashes), _enc(r.since)]
+                        [
+                            encode(key),
+                            sorted(r.vias),
+                            _enc(r.refs) if r.refs else {},
+                            _enc(r.hashes) if r.hashes else {},
+                            _enc(r.since) if r.since else {},
+                        ]
                         for key, r in table.items()
                     ],
                 ]
