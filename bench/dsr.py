@@ -212,7 +212,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--engine", default="postgres", choices=["postgres"])
     ap.add_argument("--customers", type=int, default=10000)
-    ap.add_argument("--sample", type=int, default=40)
+    ap.add_argument("--sample", type=int, default=200)
     ap.add_argument("--big-rows", type=int, default=1_000_000, help="rows of the one large subject (0: skip)")
     ap.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/shop")
     ap.add_argument("--big-export", metavar="EMAIL", help=argparse.SUPPRESS)
