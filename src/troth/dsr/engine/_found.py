@@ -82,9 +82,9 @@ class Found:
             if found is None:
                 table[key] = FoundRow(
                     {via},
-                    {n: row[i] for n, i in refs},
-                    {n: hashed(self._secret, dataset_id, row[i]) for n, i in hashes},
-                    {n: row[i] for n, i in since},
+                    {n: row[i] for n, i in refs} if refs else {},
+                    {n: hashed(self._secret, dataset_id, row[i]) for n, i in hashes} if hashes else {},
+                    {n: row[i] for n, i in since} if since else {},
                 )
             else:
                 found.vias.add(via)
