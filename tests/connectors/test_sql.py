@@ -227,6 +227,53 @@ def test_an_erasure_too_large_for_one_message_is_still_one_transaction(
     assert _count(url, dataset.db_schema, HOSTILE) == 97  # row 4 is still there
 
 
+def test_one_message_errors_name_the_refused_statement_and_undo_the_rest(postgres_url: str) -> None:
+    schema = f"troth_conn_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        connection.exec_driver_sql(f'CREATE TABLE "{schema}".parent (id INTEGER PRIMARY KEY)')
+        connection.exec_driver_sql(
+            f'CREATE TABLE "{schema}".child (id INTEGER PRIMARY KEY, '
+            f'parent_id INTEGER REFERENCES "{schema}".parent (id), note TEXT)'
+        )
+        connection.exec_driver_sql(f'INSERT INTO "{schema}".parent VALUES (1), (2)')
+        connection.exec_driver_sql(f"INSERT INTO \"{schema}\".child VALUES (10, 1, 'kept')")
+    fields = [{"name": "id"}, {"name": "note", "identity": "email"}]
+    dataset = Dataset.model_validate(
+        {
+            "id": "app",
+            "connection_env": "APP_URL",
+            "db_schema": schema,
+            "collections": [
+                {"name": "parent", "fields": [{"name": "id"}]},
+                {"name": "child", "fields": fields},
+            ],
+        }
+    )
+    try:
+        with open_connector(dataset, {"APP_URL": postgres_url}) as connector:
+            # the child's update runs first and is fine; the parent's delete breaks the foreign key
+            with pytest.raises(ConnectorError) as caught:
+                connector.erase(
+                    [Update("child", {"note": "changed"}, ["id"], [(10,)]), Delete("parent", ["id"], [(1,)])]
+                )
+            assert caught.value.table == "parent" and caught.value.sql.startswith("DELETE")
+            child = dataset.collections[1]
+            assert list(connector.fetch(Lookup(child, "id", [10], ["note"]))) == [("kept",)]
+            # a value PostgreSQL cannot take is a clear error too, naming what it was for
+            with pytest.raises(ConnectorError) as unbindable:
+                connector.fetch_many(
+                    [Lookup(child, "id", [10], ["id"]), Lookup(child, "note", ["a\x00b"], ["id"])]
+                )
+            assert unbindable.value.table == "child" and "note" in unbindable.value.sql
+            assert connector.erase([Delete("parent", ["id"], [(2,)])]) == [1]
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        engine.dispose()
+
+
 def test_connection_settings_come_from_the_environment() -> None:
     dataset = _dataset()
     with pytest.raises(ConfigurationError, match="set the environment variable APP_URL"):

@@ -21,12 +21,12 @@ def test_only_idle_connections_are_checked_and_a_dead_one_is_replaced(
 
     monkeypatch.setattr(engine.dialect, "do_ping", counting)
     try:
-        with engine.connect() as connection:  # a new connection: checked once
+        with engine.connect() as connection:  # a connection just made needs no check
             first = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
         for _ in range(5):  # in steady use: no round trip spent on checks
             with engine.connect() as connection:
                 assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() == first
-        assert len(pings) == 1
+        assert pings == []
 
         # the server drops the connection while it sits idle in the pool
         admin = make_engine(postgres_url)
@@ -36,6 +36,6 @@ def test_only_idle_connections_are_checked_and_a_dead_one_is_replaced(
         monkeypatch.setattr(_engine, "IDLE_BEFORE_PING", 0.0)
         with engine.connect() as connection:  # checked, found dead, replaced: the caller sees no error
             assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
-        assert len(pings) >= 2
+        assert len(pings) >= 1
     finally:
         engine.dispose()

@@ -299,6 +299,8 @@ class PostgresConnector(SqlConnector):
     small_result: ClassVar[int] = 5000
     #: an erasure of up to this many statements goes as one message
     batch_statements: ClassVar[int] = 64
+    #: lookups per message: each answer may hold `small_result` rows until it is read
+    lookups_per_message: ClassVar[int] = 8
 
     def create_engine(self, url: URL) -> Engine:
         limit = int(self.dataset.timeout_seconds * 1000)
@@ -336,23 +338,24 @@ class PostgresConnector(SqlConnector):
         if len(lookups) < 2 or not single:
             return super().fetch_many(lookups)
         connection = self._connection()
-        statements = []
-        for lookup in lookups:
-            where, params = self.match([lookup.field], [(v,) for v in lookup.values])
-            statements.append((lookup.collection.name, self._head(lookup) + where, params))
-        capped = [
-            (table, f"{sql} LIMIT {self.small_result + 1}", params) for table, sql, params in statements
-        ]
-        with self._batch(connection, capped) as cursor:
-            answers: list[Iterable[Sequence[Any]]] = []
-            for table, sql, params in statements:
-                rows = cursor.fetchall()
-                if len(rows) > self.small_result:
-                    del rows
-                    answers.append(self._guarded(connection, sql, params, table))
-                else:
-                    answers.append(rows)
-                cursor.nextset()
+        answers: list[Iterable[Sequence[Any]]] = []
+        for start in range(0, len(lookups), self.lookups_per_message):
+            statements = []
+            for lookup in lookups[start : start + self.lookups_per_message]:
+                where, params = self.match([lookup.field], [(v,) for v in lookup.values])
+                statements.append((lookup.collection.name, self._head(lookup) + where, params))
+            capped = [
+                (table, f"{sql} LIMIT {self.small_result + 1}", params) for table, sql, params in statements
+            ]
+            with self._batch(connection, capped) as cursor:
+                for table, sql, params in statements:
+                    rows = cursor.fetchall()
+                    if len(rows) > self.small_result:
+                        del rows
+                        answers.append(self._guarded(connection, sql, params, table))
+                    else:
+                        answers.append(rows)
+                    cursor.nextset()
         return answers
 
     def erase(self, operations: Sequence[Operation], *, fault: Fault | None = None) -> list[int]:
@@ -371,7 +374,8 @@ class PostgresConnector(SqlConnector):
                 statements.append((operation.table, sql, params))
                 owner.append(index)
         if len(statements) > self.batch_statements:
-            # a very large erasure: its time is the server's, and one message would be megabytes
+            # a large erasure (many batches of keys, or many rows with keyed hashes of their
+            # own): its time is the server's, and one message would grow to megabytes
             return super().erase(operations, fault=fault)
         for operation in operations:
             if fault is not None:
@@ -391,22 +395,28 @@ class PostgresConnector(SqlConnector):
     ) -> Iterator[Any]:
         """Send `(table, SQL, parameters)` as one message; yields the cursor at the first result.
 
-        An error names the statement the server refused: by its position in the
-        message, or by the table the error is about; else every table sent.
+        An error names the statement the server refused (see `_refused`); a value
+        that cannot be bound names the statement it was meant for.
         """
         from psycopg import ClientCursor
 
         raw = connection.connection.driver_connection
         assert raw is not None
         cursor = ClientCursor(raw)
-        bound = [cursor.mogrify(sql, tuple(params)) for _table, sql, params in statements]
+        bound: list[str] = []
         try:
+            for _table, sql, params in statements:
+                bound.append(cursor.mogrify(sql, tuple(params)))
             cursor.execute(";\n".join(bound))
             yield cursor
         except self.errors() as exc:
             if raw.broken or raw.closed:
                 connection.invalidate()  # the next request connects afresh
-            table, sql = _refused(exc, statements, bound)
+                table, sql = _refused(exc, statements, bound, None)
+            elif len(bound) < len(statements):
+                table, sql = statements[len(bound)][:2]
+            else:
+                table, sql = _refused(exc, statements, bound, raw)
             raise self._error(exc, table, sql) from None
         finally:
             cursor.close()
@@ -418,21 +428,35 @@ class PostgresConnector(SqlConnector):
 
 
 def _refused(
-    exc: Exception, statements: Sequence[tuple[str, str, list[Any]]], bound: Sequence[str]
+    exc: Exception, statements: Sequence[tuple[str, str, list[Any]]], bound: Sequence[str], raw: Any
 ) -> tuple[str, str]:
-    """(table, SQL) of the statement a batch failed on, as well as the server says."""
+    """(table, SQL) of the statement a message failed on.
+
+    By the position the server reports in the message; failing that (a broken
+    constraint has none), by sending the statements again one at a time in a
+    transaction that is always rolled back, stopping at the one refused. A
+    timeout or a lost connection is not retried: it names every table sent.
+    """
+    import psycopg
+
     diag = getattr(exc, "diag", None)
     position = getattr(diag, "statement_position", None)
     if position:
         start = 0
         for (table, sql, _params), text in zip(statements, bound, strict=True):
-            start += len(text) + 2
+            start += len(text) + 2  # the statement and the ";\n" after it
             if int(position) <= start:
                 return table, sql
-    about = getattr(diag, "table_name", None)
-    for table, sql, _params in statements:
-        if table == about:
-            return table, sql
+    if raw is not None and isinstance(exc, (psycopg.errors.IntegrityError, psycopg.errors.DataError)):
+        try:
+            with raw.transaction(force_rollback=True), raw.cursor() as cursor:
+                for (table, sql, _params), text in zip(statements, bound, strict=True):
+                    try:
+                        cursor.execute(text)
+                    except psycopg.Error:
+                        return table, sql
+        except psycopg.Error:
+            pass
     tables = ", ".join(dict.fromkeys(table for table, _sql, _params in statements))
     return tables, "; ".join(sql for _table, sql, _params in statements)
 

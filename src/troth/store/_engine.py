@@ -60,6 +60,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     engine = create_engine(parsed, connect_args={"connect_timeout": 10}, **kwargs)
     if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "connect", _note_checkin)  # a connection just made needs no check
         event.listen(engine, "checkin", _note_checkin)
         event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
     return engine
@@ -78,6 +79,9 @@ def _ping_if_idle(dialect: Dialect, dbapi_connection: Any, record: Any, _proxy: 
 
     A connection in steady use skips the check: every request or step would
     otherwise pay a round trip for it. One that fails is replaced by the pool.
+    The price: a connection the server drops within those seconds of its last
+    use fails its next statement once (a step retries; a page answers with an
+    error), and the pool then starts afresh.
     """
     last = record.info.get("troth.checked_in")
     if last is not None and time.monotonic() - last < IDLE_BEFORE_PING:
@@ -106,7 +110,8 @@ def open_store(settings: Settings, *, migrate: bool = True) -> sessionmaker[Sess
     return sessionmaker(engine, expire_on_commit=False)
 
 
-_autocommitting: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+# keyed by the session factory, whose engine the value holds: a factory dropped frees both
+_autocommitting: weakref.WeakKeyDictionary[sessionmaker[Session], Engine] = weakref.WeakKeyDictionary()
 
 
 def autocommit(sessions: sessionmaker[Session]) -> Engine:
@@ -115,8 +120,8 @@ def autocommit(sessions: sessionmaker[Session]) -> Engine:
     A one-statement transaction costs three round trips on PostgreSQL (BEGIN,
     the statement, COMMIT); in autocommit mode it costs one.
     """
-    bind: Engine = sessions.kw["bind"]
-    found = _autocommitting.get(bind)
+    found = _autocommitting.get(sessions)
     if found is None:
-        found = _autocommitting[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+        bind: Engine = sessions.kw["bind"]
+        found = _autocommitting[sessions] = bind.execution_options(isolation_level="AUTOCOMMIT")
     return found

@@ -140,6 +140,7 @@ class EngineExecutor:
             reason=str(details.get("reason", "")),
             run_id=str(uuid.uuid5(_RUN_NAMESPACE, request_id)),
             actor=f"request:{request_id}",
+            plan=self._plan(declaration, identities),
         )
         lines: list[str] = []
         kept: list[str] = []
