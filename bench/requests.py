@@ -122,13 +122,13 @@ def take_in(sessions, ctx, emails):  # type: ignore[no-untyped-def]
 
 
 def approve_ids(sessions, ctx, ids):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from troth.dsr.requests import DsrRequest, approve
+    """Approve as the admin console does: load each request by id, approve, commit."""
+    from troth.dsr.requests import approve
+    from troth.dsr.requests._review import get_request
 
     with sessions.begin() as session:
-        for request in session.scalars(select(DsrRequest).where(DsrRequest.id.in_(ids))):
-            approve(session, ctx, request, actor="bench")
+        for request_id in ids:
+            approve(session, ctx, get_request(session, request_id), actor="bench")
 
 
 def wait_done(sessions, count: int, timeout: float = 600.0) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterable
 
 import pytest
@@ -104,6 +105,37 @@ def test_a_worker_that_lost_its_lease_cannot_finish(sessions: sessionmaker[Sessi
     worker_1.join(5)
     assert results == [False]
     assert _completions(sessions) == ["a"]
+
+
+def test_a_slow_step_keeps_its_lease_while_it_runs(sessions: sessionmaker[Session]) -> None:
+    """A step running for several lease lengths is renewed, so no other worker can take it over."""
+    registry = StepRegistry()
+    running, release = threading.Event(), threading.Event()
+
+    def slow(context: StepContext) -> None:
+        running.set()
+        release.wait(5)
+        _record(context)
+
+    registry.register("demo", slow)
+    with sessions.begin() as session:
+        step = enqueue(session, "demo", "a", dispatcher=None)
+    lease = dt.timedelta(seconds=0.6)
+    results: list[bool] = []
+    worker_1 = threading.Thread(
+        target=lambda: results.append(run_step(sessions, registry, step, lease=lease))
+    )
+    worker_1.start()
+    assert running.wait(5)
+    deadline = time.monotonic() + 2.0  # more than three lease lengths
+    while time.monotonic() < deadline:
+        assert not run_step(sessions, registry, step, lease=lease)  # worker 2 finds it held
+        time.sleep(0.1)
+    release.set()
+    worker_1.join(5)
+    assert results == [True]
+    assert _completions(sessions) == ["a"]
+    assert _step(sessions, step).state == StepState.DONE
 
 
 def test_failures_retry_with_backoff_then_fail_for_good(sessions: sessionmaker[Session]) -> None:

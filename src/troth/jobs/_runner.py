@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -269,33 +271,78 @@ def _claim(sessions: sessionmaker[Session], step_id: int, lease: dt.timedelta) -
     return owner, _Claimed(row.id, row.kind, row.subject, row.attempts)
 
 
-class _Heartbeat:
-    """Renews the lease while the handler runs, so a long step keeps its worker."""
+@dataclass
+class _Lease:
+    sessions: sessionmaker[Session]
+    length: dt.timedelta
+    due: float  # when (monotonic) to renew it next
 
-    def __init__(
-        self, sessions: sessionmaker[Session], step_id: int, owner: str, lease: dt.timedelta
-    ) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._beat, args=(sessions, step_id, owner, lease), daemon=True, name="troth-lease"
-        )
 
-    def _beat(self, sessions: sessionmaker[Session], step_id: int, owner: str, lease: dt.timedelta) -> None:
-        while not self._stop.wait(lease.total_seconds() / 3):
-            with sessions.begin() as session:
-                session.execute(
-                    update(JobStep)
-                    .where(JobStep.id == step_id, JobStep.lease_owner == owner)
-                    .values(lease_expires_at=utcnow() + lease)
-                )
+class _LeaseKeeper:
+    """One thread per process renews the leases of the steps running in it, every third of a lease.
 
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
+    A step registers on start and leaves on finish (a dictionary entry each), so
+    the common step, done in milliseconds, never renews and costs no thread of
+    its own. Made afresh in a forked process (a pool child inherits no thread).
+    """
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def __init__(self) -> None:
+        self._pid = os.getpid()
+        self._changed = threading.Condition()
+        self._active: dict[tuple[int, str], _Lease] = {}
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def hold(
+        self, sessions: sessionmaker[Session], step_id: int, owner: str, length: dt.timedelta
+    ) -> Iterator[None]:
+        key = (step_id, owner)
+        with self._changed:
+            self._active[key] = _Lease(sessions, length, time.monotonic() + length.total_seconds() / 3)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._renew, daemon=True, name="troth-lease")
+                self._thread.start()
+            self._changed.notify()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._active.pop(key, None)
+
+    def _renew(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [(key, lease) for key, lease in self._active.items() if lease.due <= now]
+                for _key, lease in due:
+                    lease.due = now + lease.length.total_seconds() / 3
+                if not due:
+                    soonest = min((lease.due for lease in self._active.values()), default=now + 60.0)
+                    self._changed.wait(max(soonest - now, 0.01))
+                    continue
+            for (step_id, owner), lease in due:
+                try:
+                    with autocommit(lease.sessions).connect() as connection:
+                        connection.execute(
+                            _RENEW, {"step_id": step_id, "owner": owner, "expires": utcnow() + lease.length}
+                        )
+                except Exception:  # the store is unreachable: the next round tries again
+                    log.exception("could not renew the lease of step %s", step_id)
+
+
+_RENEW = (
+    update(_STEPS)
+    .where(_STEPS.c.id == bindparam("step_id"), _STEPS.c.lease_owner == bindparam("owner"))
+    .values(lease_expires_at=bindparam("expires"))
+)
+_keeper: _LeaseKeeper | None = None
+
+
+def _leases() -> _LeaseKeeper:
+    global _keeper
+    if _keeper is None or _keeper._pid != os.getpid():
+        _keeper = _LeaseKeeper()
+    return _keeper
 
 
 def run_step(
@@ -316,7 +363,7 @@ def run_step(
     try:
         if handler is None:
             raise TrothError(f"no handler for steps of kind {step.kind!r} in this worker")
-        with _Heartbeat(sessions, step.id, owner, lease):
+        with _leases().hold(sessions, step.id, owner, lease):
             handler(context)
         if not context.finished:
             with context.finish():
