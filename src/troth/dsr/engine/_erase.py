@@ -146,8 +146,8 @@ def _shapes(plan: Plan, dataset: Dataset) -> list[_Shape]:
             if f.action == "tombstone" and f.references is not None:
                 target = dataset.collection(f.references.collection)
                 if target is not None and target.tombstone is not None:
-                    placeholder = EnsureRow(target.name, target.primary_key, dict(target.tombstone))
-                    tombstones.append((target.name, placeholder))
+                    tomb_row = EnsureRow(target.name, target.primary_key, dict(target.tombstone))
+                    tombstones.append((target.name, tomb_row))
         found.append(
             _Shape(
                 collection=collection,
@@ -224,8 +224,8 @@ def erasure_operations(
             ops.append(Delete(name, collection.primary_key, deleting))
             outcome.deleted = len(deleting)
         if staying:
-            for target, placeholder in shape.tombstones:
-                ensure.setdefault(target, placeholder)
+            for target, tomb_row in shape.tombstones:
+                ensure.setdefault(target, tomb_row)
         outcomes.append(outcome)
     for collection in dataset.collections:
         if collection.read_only and found.rows.get((dataset.id, collection.name)):
