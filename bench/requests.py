@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -51,22 +52,27 @@ worker(config=Path(sys.argv[1]), concurrency=int(sys.argv[2]), name=sys.argv[3])
 """
 
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
+def _processes() -> Iterator[tuple[int, str, int, float]]:
+    """(pid, command, parent pid, user + system CPU seconds) of every process (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = raw.rsplit(")", 1)[1].split()
+        command = raw[raw.index("(") + 1 : raw.rindex(")")]
+        yield int(entry.name), command, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
 
 
 def tree_cpu(roots: list[int]) -> float:
-    """User + system CPU seconds of `roots` and all their descendants (Linux /proc)."""
+    """CPU seconds of `roots` and all their descendants."""
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
-            parents[int(entry.name)] = int(fields[1])
-            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    for pid, _command, parent, cpu in _processes():
+        parents[pid], times[pid] = parent, cpu
     chosen, grew = set(roots), True
     while grew:
         more = {pid for pid, parent in parents.items() if parent in chosen} - chosen
@@ -76,20 +82,8 @@ def tree_cpu(roots: list[int]) -> float:
 
 
 def named_cpu(name: str) -> float:
-    """User + system CPU seconds of every process whose command is `name` (e.g. the database server)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if raw[raw.index("(") + 1 : raw.rindex(")")] == name:
-            fields = raw.rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    """CPU seconds of every process whose command is `name` (e.g. the database server)."""
+    return sum(cpu for _pid, command, _parent, cpu in _processes() if command == name)
 
 
 def fresh_database(name: str) -> str:
