@@ -21,6 +21,7 @@ the sweep dispatches too. Handlers must therefore be safe to run again.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -162,12 +163,9 @@ class StepContext:
         self.finished = True
 
 
+@functools.cache
 def _upsert(dialect: str, dispatch: bool) -> Executable:
     """The statement `enqueue` runs, built once per dialect and kind (it takes its values as parameters)."""
-    key = (dialect, dispatch)
-    found = _UPSERTS.get(key)
-    if found is not None:
-        return found
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     fresh = insert(_STEPS).values(
         kind=bindparam("kind"),
@@ -190,11 +188,7 @@ def _upsert(dialect: str, dispatch: bool) -> Executable:
             "dispatched_at": fresh.excluded.dispatched_at if dispatch else _STEPS.c.dispatched_at,
         },
     ).returning(_STEPS.c.id)
-    _UPSERTS[key] = statement
     return statement
-
-
-_UPSERTS: dict[tuple[str, bool], Executable] = {}
 
 
 def enqueue(
